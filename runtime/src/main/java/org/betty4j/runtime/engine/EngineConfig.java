@@ -1,0 +1,97 @@
+package org.betty4j.runtime.engine;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Run-wide settings. Built with {@link #builder()}; every option has a sensible default. */
+public final class EngineConfig {
+
+    private final int iterations;
+    private final long seed;
+    private final int logEvery;
+    private final boolean progressBar;
+    private final Map<String, String> options;
+
+    private EngineConfig(Builder b) {
+        this.iterations = b.iterations;
+        this.seed = b.seed;
+        this.logEvery = b.logEvery;
+        this.progressBar = b.progressBar;
+        this.options = Map.copyOf(b.options);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Global steps: each steps every leaf problem once. */
+    public int iterations() {
+        return iterations;
+    }
+
+    public long seed() {
+        return seed;
+    }
+
+    /** Log every problem's loss every this many of its local steps (0: never). */
+    public int logEvery() {
+        return logEvery;
+    }
+
+    public boolean progressBar() {
+        return progressBar;
+    }
+
+    /** Program options ({@code key=value}) handed to every problem's {@code setUp}. */
+    public Map<String, String> options() {
+        return options;
+    }
+
+    public static final class Builder {
+        private int iterations = 1000;
+        private long seed = 42;
+        private int logEvery = 0;
+        private boolean progressBar = false;
+        private final Map<String, String> options = new LinkedHashMap<>();
+
+        public Builder optIterations(int iterations) {
+            if (iterations < 0) {
+                throw new IllegalArgumentException("iterations must be >= 0, got " + iterations);
+            }
+            this.iterations = iterations;
+            return this;
+        }
+
+        public Builder optSeed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        public Builder optLogEvery(int logEvery) {
+            if (logEvery < 0) {
+                throw new IllegalArgumentException("logEvery must be >= 0, got " + logEvery);
+            }
+            this.logEvery = logEvery;
+            return this;
+        }
+
+        public Builder optProgressBar(boolean progressBar) {
+            this.progressBar = progressBar;
+            return this;
+        }
+
+        public Builder optOption(String key, String value) {
+            options.put(key, value);
+            return this;
+        }
+
+        public Builder optOptions(Map<String, String> values) {
+            options.putAll(values);
+            return this;
+        }
+
+        public EngineConfig build() {
+            return new EngineConfig(this);
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package org.betty4j.runtime.engine;
+
+import java.util.Objects;
+import org.betty4j.annotations.HypergradMethod;
+import org.betty4j.runtime.hypergrad.HypergradConfig;
+import org.betty4j.runtime.problem.CostFunction;
+import org.betty4j.runtime.problem.Trainable;
+
+/**
+ * One problem of a program as the engine sees it: the user's instance, its training step
+ * adapted to a {@link CostFunction}, and its static configuration. Built by the generated
+ * wiring.
+ */
+public final class ProblemNode {
+
+    private final String name;
+    private final int level;
+    private final Trainable trainable;
+    private final CostFunction costFunction;
+    private final int unrollSteps;
+    private final HypergradConfig hypergrad;
+
+    private ProblemNode(Builder b) {
+        this.name = b.name;
+        this.level = b.level;
+        this.trainable = b.trainable;
+        this.costFunction = b.costFunction;
+        this.unrollSteps = b.unrollSteps;
+        this.hypergrad = b.hypergrad;
+    }
+
+    public static Builder builder(String name, int level, Trainable trainable) {
+        return new Builder(name, level, trainable);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int level() {
+        return level;
+    }
+
+    public Trainable trainable() {
+        return trainable;
+    }
+
+    public CostFunction costFunction() {
+        return costFunction;
+    }
+
+    public int unrollSteps() {
+        return unrollSteps;
+    }
+
+    /** How upper gradients are carried through this problem's best-response Jacobian. */
+    public HypergradConfig hypergrad() {
+        return hypergrad;
+    }
+
+    @Override
+    public String toString() {
+        return name + " (level " + level + ")";
+    }
+
+    public static final class Builder {
+        private final String name;
+        private final int level;
+        private final Trainable trainable;
+        private CostFunction costFunction;
+        private int unrollSteps = 1;
+        private HypergradConfig hypergrad = HypergradConfig.defaults(HypergradMethod.AID_FD);
+
+        private Builder(String name, int level, Trainable trainable) {
+            this.name = Objects.requireNonNull(name, "name");
+            this.level = level;
+            this.trainable = Objects.requireNonNull(trainable, "trainable");
+            if (level < 1) {
+                throw new IllegalArgumentException(name + ": level must be >= 1, got " + level);
+            }
+        }
+
+        /** The training step; required. */
+        public Builder costFunction(CostFunction costFunction) {
+            this.costFunction = Objects.requireNonNull(costFunction, "costFunction");
+            return this;
+        }
+
+        public Builder optUnrollSteps(int unrollSteps) {
+            if (unrollSteps < 1) {
+                throw new IllegalArgumentException(name + ": unroll steps must be >= 1, got " + unrollSteps);
+            }
+            this.unrollSteps = unrollSteps;
+            return this;
+        }
+
+        public Builder optHypergrad(HypergradConfig hypergrad) {
+            this.hypergrad = Objects.requireNonNull(hypergrad, "hypergrad");
+            return this;
+        }
+
+        public ProblemNode build() {
+            if (costFunction == null) {
+                throw new IllegalStateException(name + ": no cost function (training step) was given");
+            }
+            return new ProblemNode(this);
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package org.betty4j.runtime.optim;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Adam (Kingma and Ba) with bias correction and optional L2 weight decay. */
+public final class Adam implements Optimizer {
+
+    private final float learningRate;
+    private final float beta1;
+    private final float beta2;
+    private final float epsilon;
+    private final float weightDecay;
+    private final List<NDArray> m = new ArrayList<>();
+    private final List<NDArray> v = new ArrayList<>();
+    private int updates;
+
+    private Adam(Builder b) {
+        this.learningRate = b.learningRate;
+        this.beta1 = b.beta1;
+        this.beta2 = b.beta2;
+        this.epsilon = b.epsilon;
+        this.weightDecay = b.weightDecay;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public void step(NDList params, NDList grads) {
+        Optimizers.checkSameShapes(params, grads);
+        updates++;
+        float c1 = (float) (1 - Math.pow(beta1, updates));
+        float c2 = (float) (1 - Math.pow(beta2, updates));
+        for (int i = 0; i < params.size(); i++) {
+            NDArray p = params.get(i);
+            NDArray g = grads.get(i);
+            if (weightDecay != 0) {
+                g = g.add(p.mul(weightDecay));
+            }
+            if (m.size() <= i) {
+                m.add(p.getManager().zeros(p.getShape(), p.getDataType()));
+                v.add(p.getManager().zeros(p.getShape(), p.getDataType()));
+            }
+            NDArray mi = m.get(i).muli(beta1).addi(g.mul(1 - beta1));
+            NDArray vi = v.get(i).muli(beta2).addi(g.square().muli(1 - beta2));
+            NDArray denom = vi.div(c2).sqrt().addi(epsilon);
+            p.subi(mi.div(c1).divi(denom).muli(learningRate));
+        }
+    }
+
+    @Override
+    public int updates() {
+        return updates;
+    }
+
+    @Override
+    public float learningRate() {
+        return learningRate;
+    }
+
+    /** Builder in DJL's style: required setters, optional {@code opt…}. */
+    public static final class Builder {
+        private float learningRate = 1e-3f;
+        private float beta1 = 0.9f;
+        private float beta2 = 0.999f;
+        private float epsilon = 1e-8f;
+        private float weightDecay;
+
+        public Builder optLearningRate(float learningRate) {
+            this.learningRate = learningRate;
+            return this;
+        }
+
+        public Builder optBetas(float beta1, float beta2) {
+            this.beta1 = beta1;
+            this.beta2 = beta2;
+            return this;
+        }
+
+        public Builder optEpsilon(float epsilon) {
+            this.epsilon = epsilon;
+            return this;
+        }
+
+        public Builder optWeightDecay(float weightDecay) {
+            this.weightDecay = weightDecay;
+            return this;
+        }
+
+        public Adam build() {
+            if (!(learningRate > 0) || Float.isInfinite(learningRate)) {
+                throw new IllegalArgumentException("Adam: learning rate must be a positive finite number, got " + learningRate);
+            }
+            if (beta1 < 0 || beta1 >= 1 || beta2 < 0 || beta2 >= 1) {
+                throw new IllegalArgumentException("Adam: betas must be in [0, 1), got " + beta1 + ", " + beta2);
+            }
+            if (!(epsilon > 0)) {
+                throw new IllegalArgumentException("Adam: epsilon must be positive, got " + epsilon);
+            }
+            return new Adam(this);
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package org.betty4j.runtime.problem;
+
+import ai.djl.ndarray.NDManager;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Random;
+
+/**
+ * What a problem gets at {@link Trainable#setUp}: its own array manager (closed by the engine
+ * at the end of the run), a seed derived from the run seed and the problem's name, and the
+ * program options given on the command line ({@code --set key=value}).
+ */
+public final class ProblemContext {
+
+    private final String problemName;
+    private final NDManager manager;
+    private final long seed;
+    private final Map<String, String> options;
+
+    public ProblemContext(String problemName, NDManager manager, long seed, Map<String, String> options) {
+        this.problemName = Objects.requireNonNull(problemName, "problemName");
+        this.manager = Objects.requireNonNull(manager, "manager");
+        this.seed = seed;
+        this.options = Map.copyOf(options);
+    }
+
+    public String problemName() {
+        return problemName;
+    }
+
+    /** The problem's own manager; the engine closes it when the run ends. */
+    public NDManager manager() {
+        return manager;
+    }
+
+    /** A seed for this problem, stable for a given run seed and problem name. */
+    public long seed() {
+        return seed;
+    }
+
+    /** A fresh generator seeded with {@link #seed()}. */
+    public Random newRandom() {
+        return new Random(seed);
+    }
+
+    /** A program option given as {@code key=value}, if any. */
+    public Optional<String> option(String key) {
+        return Optional.ofNullable(options.get(key));
+    }
+
+    public Map<String, String> options() {
+        return options;
+    }
+}

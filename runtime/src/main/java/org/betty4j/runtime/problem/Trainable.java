@@ -1,0 +1,49 @@
+package org.betty4j.runtime.problem;
+
+import ai.djl.nn.ParameterList;
+import org.betty4j.runtime.data.BatchSource;
+import org.betty4j.runtime.optim.Optimizer;
+
+/**
+ * What the runtime needs from a {@code @Level} problem class besides its training step: the
+ * parameters it optimizes, how, and on which data. The generated wiring calls these; the
+ * training step itself is called directly (no reflection).
+ *
+ * <pre>{@code
+ * @Level(1)
+ * public class Classifier implements Trainable {
+ *   private SequentialBlock net;
+ *   private BatchSource data;
+ *
+ *   public void setUp(ProblemContext context) {
+ *     net = Mlp.of(784, 256, 10);
+ *     net.initialize(context.manager(), DataType.FLOAT32, new Shape(1, 784));
+ *     data = ArrayBatchSource.builder(images, labels).optBatchSize(100).build(context);
+ *   }
+ *   public ParameterList parameters() { return net.getParameters(); }
+ *   public Optimizer optimizer() { return Sgd.builder().setLearningRate(0.1f).build(); }
+ *   public BatchSource data() { return data; }
+ * }
+ * }</pre>
+ */
+public interface Trainable {
+
+    /**
+     * Creates parameters, data and anything else the problem holds. Called once per run, in
+     * execution order (lowest level first), before the first step. Arrays created here should
+     * live in {@code context.manager()}, which the engine closes at the end of the run.
+     */
+    void setUp(ProblemContext context);
+
+    /**
+     * The parameters this problem optimizes, in a fixed order; their arrays must require
+     * gradients (DJL's {@code Block.initialize} does that).
+     */
+    ParameterList parameters();
+
+    /** The optimizer that updates {@link #parameters()}. */
+    Optimizer optimizer();
+
+    /** Endless training data: the engine asks for one batch per local step. */
+    BatchSource data();
+}
