@@ -1,0 +1,186 @@
+package org.betty4j.runtime.data;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.training.dataset.Batch;
+
+import java.util.Arrays;
+import java.util.Random;
+
+/**
+ * Mini-batches drawn from in-memory arrays, endlessly: features and labels are indexed along
+ * their first axis, one epoch visits every sample once (the last partial batch is kept unless
+ * {@code optDropLast(true)}), and each new epoch is reshuffled. The order depends only on the
+ * seed.
+ *
+ * <p>The source keeps references to the caller's arrays (they stay in the caller's manager);
+ * each batch holds copies in a fresh sub-manager of the {@code parent} passed to
+ * {@link #next(NDManager)}, so closing the batch frees them.
+ *
+ * <pre>{@code
+ * BatchSource train = ArrayBatchSource.builder(x, y).optBatchSize(100).optSeed(1).build();
+ * try (Batch b = train.next(manager)) { ... b.getData().head() ... }
+ * }</pre>
+ */
+public final class ArrayBatchSource implements BatchSource {
+
+    private final NDArray features;
+    private final NDArray labels;
+    private final int size;
+    private final int batchSize;
+    private final boolean shuffle;
+    private final boolean dropLast;
+    private final Random random;
+    private final int[] order;
+    private int position;
+    private int epoch;
+
+    private ArrayBatchSource(Builder b) {
+        this.features = b.features;
+        this.labels = b.labels;
+        this.size = Math.toIntExact(features.getShape().get(0));
+        this.batchSize = b.batchSize;
+        this.shuffle = b.shuffle;
+        this.dropLast = b.dropLast;
+        this.random = new Random(b.seed);
+        this.order = new int[size];
+        Arrays.setAll(order, i -> i);
+        reorder();
+    }
+
+    public static Builder builder(NDArray features, NDArray labels) {
+        return new Builder(features, labels);
+    }
+
+    @Override
+    public Batch next(NDManager parent) {
+        int end = Math.min(position + batchSize, size);
+        long[] indices = new long[end - position];
+        for (int k = 0; k < indices.length; k++) {
+            indices[k] = order[position + k];
+        }
+        long progress = position / batchSize;
+        NDManager batchManager = parent.newSubManager();
+        NDArray data;
+        NDArray target;
+        try (NDManager scratch = batchManager.newSubManager()) {
+            NDArray index = scratch.create(indices);
+            data = features.get(batchManager, new NDIndex("{}", index));
+            target = labels.get(batchManager, new NDIndex("{}", index));
+        } catch (RuntimeException e) {
+            batchManager.close();
+            throw e;
+        }
+        // Attach explicitly: whatever manager the engine's indexer used, the batch owns them.
+        data.attach(batchManager);
+        target.attach(batchManager);
+        advance(end);
+        return new Batch(batchManager, new NDList(data), new NDList(target), indices.length,
+                null, null, progress, batchesPerEpoch());
+    }
+
+    @Override
+    public int epoch() {
+        return epoch;
+    }
+
+    /** Samples in the data. */
+    public int size() {
+        return size;
+    }
+
+    public int batchSize() {
+        return batchSize;
+    }
+
+    /** Batches in one epoch: a last partial batch counts unless dropped. */
+    public int batchesPerEpoch() {
+        return dropLast ? size / batchSize : (size + batchSize - 1) / batchSize;
+    }
+
+    private void advance(int end) {
+        position = end;
+        int usable = dropLast ? size - size % batchSize : size;
+        if (position >= usable) {
+            epoch++;
+            position = 0;
+            reorder();
+        }
+    }
+
+    /** Fisher-Yates shuffle of the whole order with the source's own random stream. */
+    private void reorder() {
+        if (!shuffle) {
+            return;
+        }
+        for (int i = order.length - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+    }
+
+    /** Settings for an {@link ArrayBatchSource}; defaults: batch 32, shuffled, seed 0, keep last. */
+    public static final class Builder {
+        private final NDArray features;
+        private final NDArray labels;
+        private int batchSize = 32;
+        private boolean shuffle = true;
+        private long seed;
+        private boolean dropLast;
+
+        private Builder(NDArray features, NDArray labels) {
+            this.features = features;
+            this.labels = labels;
+        }
+
+        public Builder optBatchSize(int batchSize) {
+            this.batchSize = batchSize;
+            return this;
+        }
+
+        public Builder optShuffle(boolean shuffle) {
+            this.shuffle = shuffle;
+            return this;
+        }
+
+        public Builder optSeed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        public Builder optDropLast(boolean dropLast) {
+            this.dropLast = dropLast;
+            return this;
+        }
+
+        public ArrayBatchSource build() {
+            if (features == null || labels == null) {
+                throw new IllegalArgumentException("ArrayBatchSource needs both features and labels, got features="
+                        + features + " labels=" + labels);
+            }
+            if (features.getShape().dimension() == 0 || labels.getShape().dimension() == 0) {
+                throw new IllegalArgumentException("features " + features.getShape() + " and labels "
+                        + labels.getShape() + " must have a first (sample) axis; scalars cannot be batched");
+            }
+            long n = features.getShape().get(0);
+            if (labels.getShape().get(0) != n) {
+                throw new IllegalArgumentException("features " + features.getShape() + " and labels "
+                        + labels.getShape() + " must have the same first dimension (one label per sample), got "
+                        + n + " vs " + labels.getShape().get(0));
+            }
+            if (n == 0) {
+                throw new IllegalArgumentException("ArrayBatchSource needs at least one sample, features "
+                        + features.getShape() + " is empty");
+            }
+            if (batchSize <= 0 || batchSize > n) {
+                throw new IllegalArgumentException("batch size must be in 1.." + n
+                        + " (the number of samples), got " + batchSize);
+            }
+            return new ArrayBatchSource(this);
+        }
+    }
+}
