@@ -1,0 +1,98 @@
+package org.betty4j.runtime.autograd;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.zip.CRC32;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * Writes the tiny TorchScript archive that gives Java {@code torch.autograd.grad}: a module
+ * whose {@code forward(outputs, inputs, grad_outputs, create_graph)} returns the gradients
+ * instead of accumulating them into {@code .grad}. See design/autograd-on-djl.md for why
+ * (DJL's {@code backward(create_graph)} leaks through a reference cycle in {@code .grad}).
+ *
+ * <p>Written at run time with the JDK's zip support; no Python anywhere.
+ */
+final class TorchScriptGradModule {
+
+    static final String CLASS_NAME = "BettyAutogradGrad";
+
+    // TorchScript source as libtorch's importer reads it (typed, no imports).
+    private static final String CODE = String.join("\n",
+            "class " + CLASS_NAME + "(Module):",
+            "  __parameters__ = []",
+            "  __buffers__ = []",
+            "  training : bool",
+            "  def forward(self: __torch__." + CLASS_NAME + ",",
+            "    outputs: List[Tensor],",
+            "    inputs: List[Tensor],",
+            "    grad_outputs: List[Tensor],",
+            "    create_graph: Tensor) -> List[Tensor]:",
+            "    seeds = annotate(List[Optional[Tensor]], [])",
+            "    for g in grad_outputs:",
+            "      seeds.append(g)",
+            "    grads = torch.autograd.grad(outputs, inputs, seeds, True, bool(create_graph), True)",
+            "    result = annotate(List[Tensor], [])",
+            "    for i in range(len(inputs)):",
+            "      g = grads[i]",
+            "      if g is None:",
+            "        result.append(torch.zeros_like(inputs[i]))",
+            "      else:",
+            "        result.append(g)",
+            "    return result",
+            "");
+
+    private TorchScriptGradModule() {}
+
+    /** Writes the archive to {@code file}. */
+    static void write(Path file) throws IOException {
+        try (OutputStream os = Files.newOutputStream(file); ZipOutputStream zip = new ZipOutputStream(os)) {
+            stored(zip, "archive/data.pkl", dataPickle());
+            stored(zip, "archive/code/__torch__.py", CODE.getBytes(StandardCharsets.UTF_8));
+            stored(zip, "archive/constants.pkl", new byte[] {(byte) 0x80, 0x02, ')', '.'});
+            stored(zip, "archive/version", "3".getBytes(StandardCharsets.US_ASCII));
+            stored(zip, "archive/byteorder", "little".getBytes(StandardCharsets.US_ASCII));
+        }
+    }
+
+    /** Protocol-2 pickle of an instance of __torch__.CLASS_NAME with state {'training': True}. */
+    private static byte[] dataPickle() {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        b.write(0x80); // PROTO
+        b.write(0x02);
+        b.writeBytes(("c__torch__\n" + CLASS_NAME + "\n").getBytes(StandardCharsets.US_ASCII)); // GLOBAL
+        b.write(')'); // EMPTY_TUPLE
+        b.write(0x81); // NEWOBJ
+        b.write('}'); // EMPTY_DICT
+        byte[] key = "training".getBytes(StandardCharsets.US_ASCII);
+        b.write('X'); // BINUNICODE, 4-byte little-endian length
+        b.write(key.length);
+        b.write(0);
+        b.write(0);
+        b.write(0);
+        b.writeBytes(key);
+        b.write(0x88); // NEWTRUE
+        b.write('s'); // SETITEM
+        b.write('b'); // BUILD
+        b.write('.'); // STOP
+        return b.toByteArray();
+    }
+
+    private static void stored(ZipOutputStream zip, String name, byte[] data) throws IOException {
+        ZipEntry e = new ZipEntry(name);
+        e.setMethod(ZipEntry.STORED);
+        e.setSize(data.length);
+        e.setCompressedSize(data.length);
+        CRC32 crc = new CRC32();
+        crc.update(data);
+        e.setCrc(crc.getValue());
+        zip.putNextEntry(e);
+        zip.write(data);
+        zip.closeEntry();
+    }
+}
