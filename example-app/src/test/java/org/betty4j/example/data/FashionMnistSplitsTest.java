@@ -65,11 +65,11 @@ class FashionMnistSplitsTest {
         assumeDebianData();
         FashionMnistSplits embedded = FashionMnistSplits.embedded();
         FashionMnistSplits full = FashionMnistSplits.fromDirectory(DEBIAN_DIR);
-        assertSame(full.train(), embedded.train());
-        assertSame(full.meta(), embedded.meta());
+        assertSameImages(full.train(), embedded.train());
+        assertSameImages(full.meta(), embedded.meta());
         ImageSet expectedTest = LongTailedFashionMnist.balancedSubset(full.test(),
                 FashionMnistSplits.EMBEDDED_TEST_PER_CLASS, LongTailedFashionMnist.DEFAULT_SEED);
-        assertSame(expectedTest, embedded.test());
+        assertSameImages(expectedTest, embedded.test());
     }
 
     @Test
@@ -137,7 +137,7 @@ class FashionMnistSplitsTest {
         assertFalse(e.getMessage().contains("does not exist"), e.getMessage());
     }
 
-    private static void assertSame(ImageSet expected, ImageSet actual) {
+    private static void assertSameImages(ImageSet expected, ImageSet actual) {
         assertEquals(expected.count(), actual.count());
         assertArrayEquals(expected.labels(), actual.labels());
         assertArrayEquals(expected.pixelsUint8(), actual.pixelsUint8());
