@@ -1,0 +1,54 @@
+package org.betty4j.processor.graph;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.betty4j.processor.model.ProblemModel;
+import org.betty4j.processor.model.ProgramModel;
+import org.betty4j.processor.model.ResolvedDependency;
+
+/**
+ * A valid program, everything computed that the generated wiring writes down as literals.
+ *
+ * @param program the problems as written
+ * @param top the problem with the highest level (alphabetically first simple name on ties);
+ *     the wiring class is named after it
+ * @param executionOrder problems sorted by (level, name)
+ * @param constructionOrder problems in an order where constructor-injected problems come first
+ * @param upperToLower sorted upper-to-lower edges {@code U -> L}
+ * @param lowerToUpper sorted lower-to-upper edges {@code L -> U}
+ * @param paths sorted backpropagation paths {@code [U, x1, ..., L, U]}
+ * @param pathInterior names of problems that appear as {@code path[i]}, {@code 1 <= i <= len-2}
+ * @param dependencies every resolved {@code @Upper}/{@code @Lower}
+ */
+public record ProgramPlan(ProgramModel program, ProblemModel top, List<ProblemModel> executionOrder,
+        List<ProblemModel> constructionOrder, List<Edge> upperToLower, List<Edge> lowerToUpper,
+        List<List<String>> paths, Set<String> pathInterior, List<ResolvedDependency> dependencies) {
+
+    /** Execution order: by level, then by name. */
+    public static final Comparator<ProblemModel> EXECUTION_ORDER =
+            Comparator.comparingInt(ProblemModel::level).thenComparing(ProblemModel::name);
+
+    /** The problem with the highest level; on ties the alphabetically first simple class name. */
+    public static ProblemModel topOf(List<ProblemModel> problems) {
+        return problems.stream()
+                .min(Comparator.comparingInt(ProblemModel::level).reversed().thenComparing(ProblemModel::simpleName))
+                .orElseThrow();
+    }
+
+    /** Simple name of the generated class. */
+    public String engineSimpleName() {
+        return top.simpleName() + "Engine";
+    }
+
+    /** Resolved dependencies declared by {@code owner}. */
+    public List<ResolvedDependency> dependenciesOf(ProblemModel owner) {
+        return dependencies.stream().filter(d -> d.owner().equals(owner)).toList();
+    }
+
+    /** The problem that declares {@code qualifiedName}; problems by qualified class name. */
+    public Map<String, ProblemModel> byClass() {
+        return program.problems().stream().collect(java.util.stream.Collectors.toMap(ProblemModel::qualifiedName, p -> p));
+    }
+}

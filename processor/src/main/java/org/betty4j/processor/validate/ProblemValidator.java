@@ -1,0 +1,328 @@
+package org.betty4j.processor.validate;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import javax.lang.model.element.Element;
+import javax.lang.model.element.ElementKind;
+import javax.lang.model.element.ExecutableElement;
+import javax.lang.model.element.Modifier;
+import javax.lang.model.element.NestingKind;
+import javax.lang.model.element.TypeElement;
+import javax.lang.model.element.VariableElement;
+import javax.lang.model.type.DeclaredType;
+import javax.lang.model.type.TypeKind;
+import javax.lang.model.type.TypeMirror;
+import javax.lang.model.util.Elements;
+import javax.lang.model.util.Types;
+import org.betty4j.annotations.HypergradMethod;
+import org.betty4j.processor.ErrorReport;
+import org.betty4j.processor.Messages;
+import org.betty4j.processor.Names;
+import org.betty4j.processor.model.AnnotationValues;
+import org.betty4j.processor.model.ConstructorModel;
+import org.betty4j.processor.model.Dependency;
+import org.betty4j.processor.model.HypergradModel;
+import org.betty4j.processor.model.ProblemModel;
+import org.betty4j.processor.model.ProblemParser;
+import org.betty4j.processor.model.ProgramModel;
+import org.betty4j.processor.model.ResolvedDependency;
+import org.betty4j.processor.model.Site;
+import org.betty4j.processor.model.TrainingStepModel;
+
+/**
+ * Validate stage, element by element: the rules that need one problem class (and the types
+ * its dependencies name), not the graph. Every broken rule is one error at the annotation or
+ * member that breaks it; checking carries on so independent mistakes are all reported.
+ */
+public final class ProblemValidator {
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
+    private final Elements elements;
+    private final Types types;
+    private final ErrorReport report;
+    private final Optional<TypeElement> trainable;
+
+    public ProblemValidator(Elements elements, Types types, ErrorReport report) {
+        this.elements = elements;
+        this.types = types;
+        this.report = report;
+        this.trainable = Optional.ofNullable(elements.getTypeElement(Names.TRAINABLE));
+    }
+
+    /** What the graph stage may build on. */
+    public record Result(List<ResolvedDependency> dependencies, boolean structurallySound) {}
+
+    public Result validate(ProgramModel program) {
+        int before = report.count();
+        for (ProblemModel p : program.problems()) {
+            checkLevel(p);
+        }
+        checkDuplicateNames(program);
+        int structuralErrors = report.count() - before;
+
+        List<ResolvedDependency> resolved = new ArrayList<>();
+        for (ProblemModel p : program.problems()) {
+            int beforeDependencies = report.count();
+            for (Dependency d : p.dependencies()) {
+                resolve(program, p, d).ifPresent(resolved::add);
+            }
+            for (Dependency d : p.strayDependencies()) {
+                report.error(d.element(), d.annotation(), Messages.strayDependency(d.direction().annotation(),
+                        p.simpleName(), d.memberName(), d.element().getEnclosingElement().toString()));
+            }
+            structuralErrors += report.count() - beforeDependencies;
+            checkClass(p);
+            checkConstructor(p);
+            checkTrainingSteps(p);
+            p.hypergrad().ifPresent(h -> checkHypergradValues(p, h));
+        }
+        return new Result(resolved, structuralErrors == 0);
+    }
+
+    private void checkLevel(ProblemModel p) {
+        if (p.level() < 1) {
+            report.error(p.type(), p.levelAnnotation(), p.levelValue(), Messages.levelNotPositive(p.simpleName(), p.level()));
+        }
+        if (p.unrollSteps() < 1) {
+            report.error(p.type(), p.levelAnnotation(), p.unrollValue().orElse(null),
+                    Messages.unrollNotPositive(p.simpleName(), p.unrollSteps()));
+        }
+        if (!NAME.matcher(p.name()).matches()) {
+            report.error(p.type(), p.levelAnnotation(), p.nameValue().orElse(null),
+                    Messages.invalidName(p.simpleName(), p.name()));
+        }
+    }
+
+    private void checkDuplicateNames(ProgramModel program) {
+        Map<String, List<ProblemModel>> byName = new LinkedHashMap<>();
+        program.problems().forEach(p -> byName.computeIfAbsent(p.name(), k -> new ArrayList<>()).add(p));
+        byName.forEach((name, problems) -> {
+            if (problems.size() > 1) {
+                // one error per duplicated name, at the second class (by qualified name)
+                ProblemModel second = problems.get(1);
+                report.error(second.type(), second.levelAnnotation(), second.nameValue().orElse(null),
+                        Messages.duplicateName(name, problems.stream().map(ProblemModel::qualifiedName).toList()));
+            }
+        });
+    }
+
+    private void checkClass(ProblemModel p) {
+        TypeElement type = p.type();
+        String name = p.simpleName();
+        if (type.getKind() != ElementKind.CLASS) {
+            report.error(type, p.levelAnnotation(), Messages.notAClass(name, kindDescription(type.getKind())));
+            return;
+        }
+        if (type.getModifiers().contains(Modifier.ABSTRACT)) {
+            report.error(type, p.levelAnnotation(), Messages.abstractClass(name));
+        }
+        if (!type.getTypeParameters().isEmpty()) {
+            report.error(type, p.levelAnnotation(), Messages.genericClass(name));
+        }
+        for (Element e = type; e instanceof TypeElement t; e = e.getEnclosingElement()) {
+            if (t.getModifiers().contains(Modifier.PRIVATE)) {
+                report.error(type, p.levelAnnotation(), Messages.privateClass(name, t.getSimpleName().toString()));
+                break;
+            }
+        }
+        if (type.getNestingKind() == NestingKind.MEMBER && !type.getModifiers().contains(Modifier.STATIC)
+                && type.getEnclosingElement().getKind().isClass()) {
+            report.error(type, p.levelAnnotation(), Messages.innerClass(name));
+        }
+        if (trainable.isPresent() && !types.isAssignable(types.erasure(type.asType()), trainable.get().asType())) {
+            report.error(type, p.levelAnnotation(), Messages.notTrainable(name));
+        }
+    }
+
+    private static String kindDescription(ElementKind kind) {
+        return switch (kind) {
+            case INTERFACE -> "an interface";
+            case ENUM -> "an enum";
+            case ANNOTATION_TYPE -> "an annotation type";
+            default -> kind.name().equals("RECORD") ? "a record" : "a " + kind.name().toLowerCase();
+        };
+    }
+
+    private void checkConstructor(ProblemModel p) {
+        if (p.type().getKind() != ElementKind.CLASS || p.type().getModifiers().contains(Modifier.ABSTRACT)) {
+            return; // already reported: nothing to construct
+        }
+        if (p.constructor().isEmpty()) {
+            report.error(p.type(), p.levelAnnotation(), Messages.noUsableConstructor(p.simpleName()));
+            return;
+        }
+        ConstructorModel c = p.constructor().get();
+        for (VariableElement parameter : c.parameters()) {
+            if (c.dependencyOf(parameter).isEmpty()) {
+                report.error(parameter, Messages.constructorParameterNotInjected(p.simpleName(),
+                        parameter.getSimpleName().toString()));
+            }
+        }
+        List<String> checked = checkedExceptions(c.constructor());
+        if (!checked.isEmpty()) {
+            report.error(c.constructor(), Messages.constructorThrows(p.simpleName(), checked));
+        }
+    }
+
+    private void checkTrainingSteps(ProblemModel p) {
+        String type = p.simpleName();
+        if (p.trainingSteps().isEmpty()) {
+            report.error(p.type(), p.levelAnnotation(), Messages.noTrainingStep(type));
+            return;
+        }
+        if (p.trainingSteps().size() > 1) {
+            TrainingStepModel second = p.trainingSteps().get(1);
+            report.error(second.method(), second.annotation(), Messages.severalTrainingSteps(type,
+                    p.trainingSteps().stream().map(s -> s.methodName() + "()").toList()));
+            return;
+        }
+        TrainingStepModel step = p.trainingStep();
+        ExecutableElement method = step.method();
+        String name = step.methodName();
+        if (method.getModifiers().contains(Modifier.PRIVATE)) {
+            report.error(method, step.annotation(), Messages.trainingStepPrivate(type, name));
+        }
+        if (method.getModifiers().contains(Modifier.STATIC)) {
+            report.error(method, step.annotation(), Messages.trainingStepStatic(type, name));
+        }
+        if (!method.getTypeParameters().isEmpty()) {
+            report.error(method, step.annotation(), Messages.trainingStepGeneric(type, name));
+        }
+        List<String> checked = checkedExceptions(method);
+        if (!checked.isEmpty()) {
+            report.error(method, step.annotation(), Messages.trainingStepThrows(type, name, checked));
+        }
+        List<VariableElement> parameters = step.parameters();
+        if (parameters.isEmpty()) {
+            report.error(method, step.annotation(), Messages.trainingStepFirstParameter(type, name, null));
+        } else if (!isClass(parameters.get(0).asType(), Names.BATCH)) {
+            report.error(parameters.get(0), Messages.trainingStepFirstParameter(type, name,
+                    parameters.get(0).asType().toString()));
+        }
+        for (VariableElement parameter : parameters.subList(Math.min(1, parameters.size()), parameters.size())) {
+            if (step.dependencyOf(parameter).isEmpty()) {
+                report.error(parameter, Messages.trainingStepParameterNotInjected(type, name,
+                        parameter.getSimpleName().toString()));
+            }
+        }
+        TypeMirror returned = method.getReturnType();
+        if (!isClass(returned, Names.NDARRAY) && !isClass(returned, Names.COST)) {
+            report.error(method, step.annotation(), Messages.trainingStepReturn(type, name, returned.toString()));
+        }
+    }
+
+    private static boolean isClass(TypeMirror type, String qualifiedName) {
+        return type.getKind() == TypeKind.DECLARED
+                && ((TypeElement) ((DeclaredType) type).asElement()).getQualifiedName().contentEquals(qualifiedName);
+    }
+
+    private List<String> checkedExceptions(ExecutableElement executable) {
+        TypeElement runtime = elements.getTypeElement(RuntimeException.class.getCanonicalName());
+        TypeElement error = elements.getTypeElement(Error.class.getCanonicalName());
+        List<String> out = new ArrayList<>();
+        for (TypeMirror thrown : executable.getThrownTypes()) {
+            boolean unchecked = types.isAssignable(thrown, runtime.asType()) || types.isAssignable(thrown, error.asType());
+            if (!unchecked) {
+                out.add(thrown.toString());
+            }
+        }
+        return out;
+    }
+
+    private void checkHypergradValues(ProblemModel p, HypergradModel h) {
+        HypergradMethod method = h.method();
+        String type = p.simpleName();
+        h.alpha().ifPresent(alpha -> {
+            if (!method.usesAlpha()) {
+                report.error(p.type(), h.annotation(), alpha.source(), Messages.hypergradUnused(type, method.name(), "alpha"));
+            } else if (!(alpha.value() > 0)) {
+                report.error(p.type(), h.annotation(), alpha.source(), Messages.hypergradAlpha(type, method.name(), alpha.value()));
+            }
+        });
+        h.iterations().ifPresent(iterations -> {
+            if (!method.usesIterations()) {
+                report.error(p.type(), h.annotation(), iterations.source(),
+                        Messages.hypergradUnused(type, method.name(), "iterations"));
+            } else if (iterations.value() < 1) {
+                report.error(p.type(), h.annotation(), iterations.source(),
+                        Messages.hypergradIterations(type, method.name(), iterations.value()));
+            }
+        });
+        h.firstOrder().ifPresent(firstOrder -> {
+            if (firstOrder.value() && (method == HypergradMethod.AID_CG || method == HypergradMethod.AID_NEUMANN)) {
+                report.error(p.type(), h.annotation(), firstOrder.source(), Messages.hypergradFirstOrder(type, method.name()));
+            }
+        });
+    }
+
+    /** Checks one dependency where it is written; returns it resolved when it names a problem of this program. */
+    private Optional<ResolvedDependency> resolve(ProgramModel program, ProblemModel owner, Dependency d) {
+        String annotation = d.direction().annotation();
+        String type = owner.simpleName();
+        String member = d.memberName();
+        VariableElement element = d.element();
+        if (d.conflicting()) {
+            report.error(element, d.annotation(), Messages.bothUpperAndLower(type, member));
+            return Optional.empty();
+        }
+        if (d.site() == Site.FIELD) {
+            if (element.getModifiers().contains(Modifier.PRIVATE)) {
+                report.error(element, d.annotation(), Messages.fieldPrivate(annotation, type, member));
+            }
+            if (element.getModifiers().contains(Modifier.FINAL)) {
+                report.error(element, d.annotation(), Messages.fieldFinal(annotation, type, member));
+            }
+            if (element.getModifiers().contains(Modifier.STATIC)) {
+                report.error(element, d.annotation(), Messages.fieldStatic(annotation, type, member));
+            }
+        }
+        TypeMirror declared = d.type();
+        if (declared.getKind().isPrimitive()) {
+            report.error(element, d.annotation(), Messages.dependencyPrimitive(annotation, type, member, declared.toString()));
+            return Optional.empty();
+        }
+        if (declared.getKind() == TypeKind.ARRAY || isCollection(declared)) {
+            report.error(element, d.annotation(), Messages.dependencyCollection(annotation, type, member, declared.toString()));
+            return Optional.empty();
+        }
+        if (declared.getKind() != TypeKind.DECLARED) {
+            report.error(element, d.annotation(), Messages.dependencyPrimitive(annotation, type, member, declared.toString()));
+            return Optional.empty();
+        }
+        TypeElement target = (TypeElement) ((DeclaredType) declared).asElement();
+        if (AnnotationValues.find(target, Names.LEVEL).isEmpty()) {
+            report.error(element, d.annotation(), Messages.dependencyNotProblem(annotation, type, member,
+                    target.getSimpleName().toString()));
+            return Optional.empty();
+        }
+        String targetPackage = ProblemParser.packageOf(target);
+        if (!targetPackage.equals(program.packageName())) {
+            report.error(element, d.annotation(), Messages.dependencyOtherPackage(annotation, type, member,
+                    target.getQualifiedName().toString(), targetPackage));
+            return Optional.empty();
+        }
+        Optional<ProblemModel> resolved = program.byClass(target.getQualifiedName().toString());
+        if (resolved.isEmpty()) {
+            report.error(element, d.annotation(), Messages.dependencyNotCompiledTogether(annotation, type, member,
+                    target.getQualifiedName().toString()));
+            return Optional.empty();
+        }
+        return resolved.map(t -> new ResolvedDependency(d, owner, t));
+    }
+
+    private boolean isCollection(TypeMirror type) {
+        TypeMirror erased = types.erasure(type);
+        for (Class<?> c : List.of(Iterable.class, Map.class)) {
+            TypeElement e = elements.getTypeElement(c.getCanonicalName());
+            if (e != null && types.isAssignable(erased, types.erasure(e.asType()))) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

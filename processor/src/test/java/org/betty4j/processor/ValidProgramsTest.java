@@ -1,0 +1,70 @@
+package org.betty4j.processor;
+
+import static com.google.testing.compile.CompilationSubject.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.google.testing.compile.Compilation;
+import java.util.List;
+import org.betty4j.annotations.HypergradMethod;
+import org.betty4j.runtime.engine.Program;
+import org.betty4j.runtime.hypergrad.HypergradConfig;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Valid programs compile, their generated wiring compiles against the real runtime, and the
+ * {@link Program} it builds (which re-checks every edge and path) has the expected paths,
+ * order and settings. Expected paths are worked out by hand from the fixtures' annotations.
+ */
+class ValidProgramsTest {
+
+    @Test
+    void twoLevelProgramHasOnePathThroughTheClassifier() {
+        Compilation compilation = Fixtures.load("good/TwoLevel").compile();
+        assertThat(compilation).succeededWithoutWarnings();
+        GeneratedClasses classes = new GeneratedClasses(compilation);
+        String engine = "good.twolevel.MetaWeightNetEngine";
+
+        assertEquals(List.of("Classifier", "MetaWeightNet"), classes.staticField(engine, "EXECUTION_ORDER"));
+        assertEquals(List.of(List.of("MetaWeightNet", "Classifier", "MetaWeightNet")), classes.staticField(engine, "PATHS"));
+        Program program = (Program) classes.callStatic(engine, "program");
+        assertEquals("MetaWeightNet", program.name());
+        assertEquals(List.of("Classifier"), program.leaves());
+        assertEquals(List.of(List.of("MetaWeightNet", "Classifier", "MetaWeightNet")), program.pathsOf("MetaWeightNet"));
+        assertEquals(List.of(new Program.Edge("MetaWeightNet", "Classifier")), program.upperToLower());
+        assertEquals(List.of(new Program.Edge("Classifier", "MetaWeightNet")), program.lowerToUpper());
+        // the classifier lies on the path, so it is differentiated through with AID_FD's defaults
+        assertEquals(HypergradConfig.defaults(HypergradMethod.AID_FD), program.problem("Classifier").hypergrad());
+    }
+
+    @Test
+    void threeLevelProgramHasAPathForEachUpperToLowerEdge() {
+        Compilation compilation = Fixtures.load("good/ThreeLevel").compile();
+        assertThat(compilation).succeededWithoutWarnings();
+        GeneratedClasses classes = new GeneratedClasses(compilation);
+        String engine = "good.threelevel.OuterEngine";
+
+        assertEquals(List.of("Inner", "Middle", "Outer"), classes.staticField(engine, "EXECUTION_ORDER"));
+        // Middle -> Inner comes back through Inner -> Middle; Outer -> Inner through Inner -> Middle -> Outer
+        assertEquals(List.of(List.of("Middle", "Inner", "Middle"), List.of("Outer", "Middle", "Inner", "Outer")),
+                classes.staticField(engine, "PATHS"));
+        Program program = (Program) classes.callStatic(engine, "program");
+        assertEquals(List.of(List.of("Outer", "Middle", "Inner", "Outer")), program.pathsOf("Outer"));
+        assertEquals(List.of(List.of("Middle", "Inner", "Middle")), program.pathsOf("Middle"));
+        assertEquals(5, program.problem("Inner").unrollSteps());
+        assertEquals(2, program.problem("Middle").unrollSteps());
+        assertEquals(new HypergradConfig(HypergradMethod.AID_CG, HypergradMethod.AID_CG.defaultAlpha(), 4, false),
+                program.problem("Inner").hypergrad());
+        assertEquals(HypergradConfig.defaults(HypergradMethod.AID_FD), program.problem("Middle").hypergrad());
+    }
+
+    @Test
+    void singleProblemIsAOneLevelProgramWithoutPaths() {
+        Compilation compilation = Fixtures.load("good/Single").compile();
+        assertThat(compilation).succeededWithoutWarnings();
+        GeneratedClasses classes = new GeneratedClasses(compilation);
+        Program program = (Program) classes.callStatic("good.single.PlainEngine", "program");
+        assertEquals(List.of("Plain"), program.leaves());
+        assertEquals(List.of(), classes.staticField("good.single.PlainEngine", "PATHS"));
+        assertEquals(List.of(), program.pathsOf("Plain"));
+    }
+}

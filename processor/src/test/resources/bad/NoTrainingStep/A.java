@@ -1,0 +1,13 @@
+package bad.notrainingstep;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.training.dataset.Batch;
+import org.betty4j.annotations.*;
+import org.betty4j.processor.testing.TrainableStub;
+
+@Level(1) // <-- error
+public class A extends TrainableStub {
+    public NDArray trainingStep(Batch batch) {
+        return batch.getData();
+    }
+}

@@ -1,0 +1,19 @@
+package bad.twotrainingsteps;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.training.dataset.Batch;
+import org.betty4j.annotations.*;
+import org.betty4j.processor.testing.TrainableStub;
+
+@Level(1)
+public class A extends TrainableStub {
+    @TrainingStep
+    public NDArray trainingStep(Batch batch) {
+        return batch.getData();
+    }
+
+    @TrainingStep // <-- error
+    public NDArray otherStep(Batch batch) {
+        return batch.getData();
+    }
+}
