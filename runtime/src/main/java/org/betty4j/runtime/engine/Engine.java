@@ -1,19 +1,67 @@
 package org.betty4j.runtime.engine;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.dataset.Batch;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.betty4j.runtime.autograd.Autograd;
+import org.betty4j.runtime.autograd.GradMode;
+import org.betty4j.runtime.hypergrad.Hypergradients;
+import org.betty4j.runtime.hypergrad.JacobianContext;
+import org.betty4j.runtime.hypergrad.Vectors;
+import org.betty4j.runtime.problem.Cost;
+import org.betty4j.runtime.problem.ProblemContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Runs a {@link Program}: placeholder body, being written. */
+/**
+ * Runs a {@link Program} with the paper's execution semantics (§3.3): every global step steps
+ * each leaf problem once; a problem that has done {@code unrollSteps} local steps signals the
+ * problems that use its optimum; a problem steps when all its lower problems have signalled.
+ *
+ * <p>A problem's gradient is its direct gradient plus, for each of its backpropagation paths
+ * {@code [U, x1, ..., L, U]}, the vector {@code ∂C_U/∂θ_x1} carried through each problem's
+ * best-response Jacobian product down the path (matrix-vector products only).
+ *
+ * <p>Every step runs in its own sub-manager, closed when the step ends; the batch of a
+ * problem's last step is kept (its uppers' hypergradients evaluate its cost on it) and closed
+ * when the next one arrives.
+ *
+ * <pre>{@code
+ * try (Engine engine = new Engine(MetaWeightNetEngine.program(), EngineConfig.builder().optIterations(500).build())) {
+ *   engine.addListener(myListener);
+ *   engine.run();
+ * }
+ * }</pre>
+ */
 public final class Engine implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
 
     private final Program program;
     private final EngineConfig config;
     private final List<EngineListener> listeners = new ArrayList<>();
+    private final Map<String, ProblemState> states = new LinkedHashMap<>();
+    private NDManager root;
+    private int globalStep;
+    private boolean ran;
 
     public Engine(Program program, EngineConfig config) {
         this.program = Objects.requireNonNull(program, "program");
         this.config = Objects.requireNonNull(config, "config");
+        // fail before any work when a problem's method is not available
+        for (ProblemNode p : program.problems()) {
+            Hypergradients.forConfig(p.name(), p.hypergrad());
+        }
     }
 
     public Engine addListener(EngineListener listener) {
@@ -29,10 +77,227 @@ public final class Engine implements AutoCloseable {
         return config;
     }
 
-    public void run() {
-        throw new UnsupportedOperationException("not yet");
+    /** The global step being run (0 before the first). */
+    public int globalStep() {
+        return globalStep;
     }
 
+    /** Local steps {@code problemName} has taken so far. */
+    public int localSteps(String problemName) {
+        return state(problemName).localSteps;
+    }
+
+    /** The live parameter arrays of {@code problemName} (valid until the engine is closed). */
+    public NDList parameters(String problemName) {
+        return state(problemName).params;
+    }
+
+    /** Arrays the engine's managers hold right now (for leak checks). */
+    public int heldArrayCount() {
+        return root == null ? 0 : root.getManagedArrays().size();
+    }
+
+    /** Runs {@link EngineConfig#iterations()} global steps; an engine runs once. */
+    public void run() {
+        if (ran) {
+            throw new IllegalStateException("this engine has already run; build a new one (program() gives fresh problems)");
+        }
+        ran = true;
+        setUp();
+        listeners.forEach(l -> l.onRunStart(this));
+        try (ProgressBar bar = config.progressBar() ? progressBar() : null) {
+            for (globalStep = 1; globalStep <= config.iterations(); globalStep++) {
+                for (String leaf : program.leaves()) {
+                    step(states.get(leaf));
+                }
+                listeners.forEach(l -> l.onGlobalStep(this, globalStep));
+                if (bar != null) {
+                    bar.step();
+                }
+            }
+            globalStep = config.iterations();
+        }
+        listeners.forEach(l -> l.onRunEnd(this));
+    }
+
+    private ProgressBar progressBar() {
+        return new ProgressBarBuilder()
+                .setTaskName(program.name())
+                .setInitialMax(config.iterations())
+                .setStyle(ProgressBarStyle.ASCII)
+                .setUpdateIntervalMillis(500)
+                .continuousUpdate()
+                .build();
+    }
+
+    private void setUp() {
+        ai.djl.engine.Engine.getEngine("PyTorch").setRandomSeed((int) config.seed());
+        root = NDManager.newBaseManager();
+        for (ProblemNode node : program.problems()) {
+            NDManager manager = root.newSubManager();
+            ProblemContext context = new ProblemContext(node.name(), manager, seedFor(node.name()), config.options());
+            node.trainable().setUp(context);
+            states.put(node.name(), new ProblemState(node, manager,
+                    Hypergradients.forConfig(node.name(), node.hypergrad()), program.lowersOf(node.name())));
+        }
+        LOG.info("{}: {} problems, leaves {}, {} global steps", program.name(), states.size(), program.leaves(),
+                config.iterations());
+    }
+
+    private long seedFor(String problemName) {
+        long h = config.seed() * 0x9E3779B97F4A7C15L + problemName.hashCode();
+        return h ^ (h >>> 31);
+    }
+
+    private void step(ProblemState problem) {
+        if (!problem.allLowersReady()) {
+            return;
+        }
+        problem.localSteps++;
+        problem.replaceBatch(problem.data.next(problem.manager));
+        try (StepScope ignored = new StepScope(root.newSubManager(), states.values())) {
+            Cost cost;
+            NDList grads;
+            try (GradientCollector recording = root.getEngine().newGradientCollector()) {
+                cost = evaluate(problem);
+                grads = gradient(problem, cost.loss());
+            }
+            checkFinite(problem, grads);
+            try (GradMode off = GradMode.disabled()) {
+                problem.optimizer.step(problem.params, grads, problem.optimizerState);
+            }
+            double loss = cost.loss().toArray()[0].doubleValue();
+            log(problem, loss, cost);
+            for (EngineListener l : listeners) {
+                l.onProblemStep(problem.node, problem.localSteps, globalStep, loss, cost);
+            }
+        }
+        problem.ready.replaceAll((k, v) -> false);
+        if (problem.localSteps % problem.node.unrollSteps() == 0) {
+            for (String upperName : program.uppersUsingOptimumOf(problem.node.name())) {
+                ProblemState upper = states.get(upperName);
+                upper.ready.put(problem.node.name(), true);
+                step(upper);
+            }
+        }
+    }
+
+    /** The cost of {@code problem} on its last batch, checked to be a finite scalar. */
+    private Cost evaluate(ProblemState problem) {
+        Batch batch = problem.lastBatch;
+        Cost cost = problem.node.costFunction().compute(batch);
+        if (cost == null) {
+            throw new IllegalStateException(problem.node.name() + ": the training step returned null at local step "
+                    + problem.localSteps);
+        }
+        NDArray loss = cost.loss();
+        if (loss.size() != 1) {
+            throw new IllegalStateException(problem.node.name() + ": the training step returned a loss of shape "
+                    + loss.getShape() + " at local step " + problem.localSteps
+                    + "; a loss must be a scalar: reduce it with mean() or sum()");
+        }
+        double value = loss.toArray()[0].doubleValue();
+        if (!Double.isFinite(value)) {
+            throw new NonFiniteValueException(problem.node.name(), problem.localSteps, globalStep, "the loss", value);
+        }
+        return cost;
+    }
+
+    /** Direct gradient plus every path's hypergradient. */
+    private NDList gradient(ProblemState problem, NDArray loss) {
+        List<List<String>> paths = program.pathsOf(problem.node.name());
+        NDList total = Autograd.get().grad(loss, problem.params, false);
+        if (paths.isEmpty()) {
+            return total;
+        }
+        // All first-order terms come from this loss before any best-response product perturbs
+        // a lower problem's parameters in place (that would invalidate this loss's graph).
+        Map<String, NDList> lossGradByLower = new LinkedHashMap<>();
+        for (List<String> path : paths) {
+            lossGradByLower.computeIfAbsent(path.get(1),
+                    lower -> Autograd.get().grad(loss, states.get(lower).params, false));
+        }
+        for (List<String> path : paths) {
+            NDList v = lossGradByLower.get(path.get(1));
+            for (int i = 1; i < path.size() - 1; i++) {
+                ProblemState curr = states.get(path.get(i));
+                ProblemState prev = states.get(path.get(i + 1));
+                JacobianContext context = new JacobianContext(curr.node.name(), prev.node.name(), curr.params,
+                        prev.params, () -> evaluate(curr).loss(), curr.node.hypergrad(), Autograd.get());
+                v = curr.jacobian.apply(v, context);
+            }
+            total = Vectors.add(total, v);
+        }
+        return total;
+    }
+
+    private void checkFinite(ProblemState problem, NDList grads) {
+        for (int i = 0; i < grads.size(); i++) {
+            try (NDArray bad = grads.get(i).isInfinite().logicalOr(grads.get(i).isNaN()).any()) {
+                if (bad.getBoolean()) {
+                    try (NDArray firstBad = grads.get(i).sum()) {
+                        throw new NonFiniteValueException(problem.node.name(), problem.localSteps, globalStep,
+                                "the gradient of parameter '" + problem.paramNames.get(i) + "'",
+                                firstBad.toArray()[0].doubleValue());
+                    }
+                }
+            }
+        }
+    }
+
+    private void log(ProblemState problem, double loss, Cost cost) {
+        if (config.logEvery() > 0 && problem.localSteps % config.logEvery() == 0) {
+            LOG.info("{} step {} (global {}): loss {} {}", problem.node.name(), problem.localSteps, globalStep,
+                    String.format("%.5f", loss), cost.metrics().isEmpty() ? "" : cost.metrics());
+        }
+    }
+
+    private ProblemState state(String problemName) {
+        ProblemState s = states.get(problemName);
+        if (s == null) {
+            program.problem(problemName); // throws with the known names if the name is wrong
+            throw new IllegalStateException("the engine has not been run yet: " + problemName + " has no state");
+        }
+        return s;
+    }
+
+    /** Closes every problem's arrays (parameters included) and the engine's root manager. */
     @Override
-    public void close() {}
+    public void close() {
+        for (ProblemState s : states.values()) {
+            s.close();
+        }
+        states.clear();
+        if (root != null) {
+            root.close();
+            root = null;
+        }
+    }
+
+    /**
+     * One step's sub-manager. Every array the problems hold (parameters, data, kept batches,
+     * optimizer state) is temporarily attached to it for the step: DJL puts an operation's
+     * result in its first operand's manager, so {@code theta.square()} in a training step would
+     * otherwise pile up in the problem's long-lived manager. On close, the held arrays return
+     * to their managers and everything the step created is freed.
+     */
+    private static final class StepScope implements AutoCloseable {
+        private final NDManager manager;
+
+        StepScope(NDManager manager, Iterable<ProblemState> problems) {
+            this.manager = manager;
+            for (ProblemState p : problems) {
+                for (NDArray held : p.manager.getManagedArrays()) {
+                    if (held.getManager() != manager) {
+                        held.tempAttach(manager);
+                    }
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            manager.close();
+        }
+    }
 }

@@ -2,6 +2,7 @@ package org.betty4j.runtime.optim;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -30,7 +31,7 @@ public final class Adam implements Optimizer {
     }
 
     @Override
-    public void step(NDList params, NDList grads) {
+    public void step(NDList params, NDList grads, NDManager stateManager) {
         Optimizers.checkSameShapes(params, grads);
         updates++;
         float c1 = (float) (1 - Math.pow(beta1, updates));
@@ -42,8 +43,8 @@ public final class Adam implements Optimizer {
                 g = g.add(p.mul(weightDecay));
             }
             if (m.size() <= i) {
-                m.add(p.getManager().zeros(p.getShape(), p.getDataType()));
-                v.add(p.getManager().zeros(p.getShape(), p.getDataType()));
+                m.add(stateManager.zeros(p.getShape(), p.getDataType()));
+                v.add(stateManager.zeros(p.getShape(), p.getDataType()));
             }
             NDArray mi = m.get(i).muli(beta1).addi(g.mul(1 - beta1));
             NDArray vi = v.get(i).muli(beta2).addi(g.square().muli(1 - beta2));

@@ -2,6 +2,7 @@ package org.betty4j.runtime.optim;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,7 +26,7 @@ public final class Sgd implements Optimizer {
     }
 
     @Override
-    public void step(NDList params, NDList grads) {
+    public void step(NDList params, NDList grads, NDManager stateManager) {
         Optimizers.checkSameShapes(params, grads);
         for (int i = 0; i < params.size(); i++) {
             NDArray p = params.get(i);
@@ -33,8 +34,7 @@ public final class Sgd implements Optimizer {
             NDArray d = weightDecay == 0 ? g : g.add(p.mul(weightDecay));
             if (momentum != 0) {
                 if (velocity.size() <= i) {
-                    // state lives with the parameter, not with the step's temporary arrays
-                    NDArray v = p.getManager().zeros(p.getShape(), p.getDataType());
+                    NDArray v = stateManager.zeros(p.getShape(), p.getDataType());
                     velocity.add(v);
                 }
                 NDArray v = velocity.get(i);
