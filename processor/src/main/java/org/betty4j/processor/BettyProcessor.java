@@ -116,9 +116,13 @@ public final class BettyProcessor extends AbstractProcessor {
             return;
         }
         int before = report.count();
-        if (processingEnv.getElementUtils().getTypeElement(Names.TRAINABLE) == null && !runtimeMissingReported) {
-            runtimeMissingReported = true;
-            report.error(first.type(), first.levelAnnotation(), Messages.runtimeMissing(first.simpleName()));
+        if (processingEnv.getElementUtils().getTypeElement(Names.TRAINABLE) == null) {
+            // without the runtime nothing can be checked or generated: one error for the whole compile
+            if (!runtimeMissingReported) {
+                runtimeMissingReported = true;
+                report.error(first.type(), first.levelAnnotation(), Messages.runtimeMissing(first.simpleName()));
+            }
+            return;
         }
         ProblemValidator.Result validated = new ProblemValidator(processingEnv.getElementUtils(),
                 processingEnv.getTypeUtils(), report).validate(program);

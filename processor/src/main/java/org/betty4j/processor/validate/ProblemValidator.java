@@ -76,9 +76,12 @@ public final class ProblemValidator {
                         p.simpleName(), d.memberName(), d.element().getEnclosingElement().toString()));
             }
             structuralErrors += report.count() - beforeDependencies;
-            checkClass(p);
-            checkConstructor(p);
-            checkTrainingSteps(p);
+            if (checkClass(p)) {
+                checkConstructor(p);
+            }
+            if (p.type().getKind() == ElementKind.CLASS) {
+                checkTrainingSteps(p);
+            }
             p.hypergrad().ifPresent(h -> checkHypergradValues(p, h));
         }
         return new Result(resolved, structuralErrors == 0);
@@ -111,32 +114,39 @@ public final class ProblemValidator {
         });
     }
 
-    private void checkClass(ProblemModel p) {
+    /** Checks the class itself; returns whether its constructors are worth checking (it can be instantiated). */
+    private boolean checkClass(ProblemModel p) {
         TypeElement type = p.type();
         String name = p.simpleName();
         if (type.getKind() != ElementKind.CLASS) {
             report.error(type, p.levelAnnotation(), Messages.notAClass(name, kindDescription(type.getKind())));
-            return;
+            return false;
         }
+        boolean constructible = true;
         if (type.getModifiers().contains(Modifier.ABSTRACT)) {
             report.error(type, p.levelAnnotation(), Messages.abstractClass(name));
+            constructible = false;
         }
         if (!type.getTypeParameters().isEmpty()) {
             report.error(type, p.levelAnnotation(), Messages.genericClass(name));
         }
         for (Element e = type; e instanceof TypeElement t; e = e.getEnclosingElement()) {
             if (t.getModifiers().contains(Modifier.PRIVATE)) {
+                // its default constructor is private too: one error, not two
                 report.error(type, p.levelAnnotation(), Messages.privateClass(name, t.getSimpleName().toString()));
+                constructible = false;
                 break;
             }
         }
         if (type.getNestingKind() == NestingKind.MEMBER && !type.getModifiers().contains(Modifier.STATIC)
                 && type.getEnclosingElement().getKind().isClass()) {
             report.error(type, p.levelAnnotation(), Messages.innerClass(name));
+            constructible = false;
         }
         if (trainable.isPresent() && !types.isAssignable(types.erasure(type.asType()), trainable.get().asType())) {
             report.error(type, p.levelAnnotation(), Messages.notTrainable(name));
         }
+        return constructible;
     }
 
     private static String kindDescription(ElementKind kind) {
@@ -149,9 +159,6 @@ public final class ProblemValidator {
     }
 
     private void checkConstructor(ProblemModel p) {
-        if (p.type().getKind() != ElementKind.CLASS || p.type().getModifiers().contains(Modifier.ABSTRACT)) {
-            return; // already reported: nothing to construct
-        }
         if (p.constructor().isEmpty()) {
             report.error(p.type(), p.levelAnnotation(), Messages.noUsableConstructor(p.simpleName()));
             return;

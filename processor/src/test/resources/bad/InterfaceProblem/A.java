@@ -1,0 +1,10 @@
+package bad.interfaceproblem;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.training.dataset.Batch;
+import org.betty4j.annotations.*;
+import org.betty4j.processor.testing.TrainableStub;
+
+@Level(1) // <-- error
+public interface A {
+}
