@@ -58,6 +58,24 @@ class ValidProgramsTest {
     }
 
     @Test
+    void figureOneProgramHasTwoPathsFromTheTopToTheBaseOptimum() {
+        Compilation compilation = Fixtures.load("good/FigureOne").compile();
+        assertThat(compilation).succeededWithoutWarnings();
+        GeneratedClasses classes = new GeneratedClasses(compilation);
+        Program program = (Program) classes.callStatic("good.figureone.MetaEngine", "program");
+
+        assertEquals(List.of("Base", "Left", "Right", "Meta"), classes.staticField("good.figureone.MetaEngine", "EXECUTION_ORDER"));
+        // Meta -> Base (Base's @Upper Meta) comes back through either level-2 problem
+        assertEquals(List.of(List.of("Meta", "Left", "Base", "Meta"), List.of("Meta", "Right", "Base", "Meta")),
+                program.pathsOf("Meta"));
+        assertEquals(List.of("Base"), program.leaves());
+        assertEquals(List.of("Left", "Right"), program.lowersOf("Meta"));
+        assertEquals(new HypergradConfig(HypergradMethod.AID_NEUMANN, 0.05, 5, false), program.problem("Base").hypergrad());
+        assertEquals(new HypergradConfig(HypergradMethod.ITD_RMAD, 0.0, 0, true), program.problem("Right").hypergrad());
+        assertEquals(3, program.problem("Left").unrollSteps());
+    }
+
+    @Test
     void singleProblemIsAOneLevelProgramWithoutPaths() {
         Compilation compilation = Fixtures.load("good/Single").compile();
         assertThat(compilation).succeededWithoutWarnings();
