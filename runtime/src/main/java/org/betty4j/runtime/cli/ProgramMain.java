@@ -1,25 +1,37 @@
 package org.betty4j.runtime.cli;
 
 import java.io.PrintWriter;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.function.Supplier;
-import org.betty4j.runtime.engine.Engine;
-import org.betty4j.runtime.engine.EngineConfig;
 import org.betty4j.runtime.engine.Program;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /**
  * The command line behind every generated {@code main}: parses run options, builds the
- * program and runs it. Errors in the options give a message and exit code 2, never a stack
- * trace.
+ * program, applies per-problem overrides and runs it. {@code --help} describes the program
+ * itself (problems, levels, edges, paths, methods); {@code --graph} prints its dataflow graph
+ * as text or Graphviz DOT.
+ *
+ * <p>Exit codes: 0 success, 1 the run failed, 2 bad options. Bad options and failed runs give
+ * a one-line message, never a stack trace.
  */
 public final class ProgramMain {
 
+    /** Exit code for a successful run (or {@code --help}, {@code --graph}). */
+    public static final int OK = 0;
+    /** Exit code when the program could not be built or the run failed. */
+    public static final int RUN_FAILED = 1;
+    /** Exit code for unknown, malformed or meaningless options. */
+    public static final int BAD_OPTIONS = 2;
+
     private ProgramMain() {}
+
+    /**
+     * The program option through which {@code --lr <problem>=<rate>} reaches the problem's
+     * {@code setUp}: {@code context.option(ProgramMain.learningRateKey(context.problemName()))}.
+     */
+    public static String learningRateKey(String problem) {
+        return problem + ".lr";
+    }
 
     /**
      * Runs the program described by {@code programFactory} with {@code args}.
@@ -32,67 +44,50 @@ public final class ProgramMain {
 
     /** As {@link #run(Supplier, String[])}, writing to the given streams. */
     public static int run(Supplier<Program> programFactory, String[] args, PrintWriter out, PrintWriter err) {
-        Runner runner = new Runner(programFactory, out);
-        CommandLine cli = new CommandLine(runner);
+        Program described;
+        try {
+            described = programFactory.get();
+        } catch (RuntimeException e) {
+            err.println("error: cannot build the program: " + messageOf(e));
+            err.flush();
+            return RUN_FAILED;
+        }
+        CommandLine cli = new CommandLine(new RunCommand(programFactory, out));
+        cli.setCommandName(described.name());
+        cli.setUsageHelpWidth(100);
+        cli.getCommandSpec().usageMessage().footer("%n" + ProgramDescription.text(described).replace("%", "%%"));
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-            err.println("error: " + ex.getMessage());
-            return 1;
+            err.println("error: " + messageOf(ex));
+            if (ex instanceof UsageException) {
+                err.println("Try --help for the options.");
+                err.flush();
+                return BAD_OPTIONS;
+            }
+            err.flush();
+            return RUN_FAILED;
         });
-        cli.setParameterExceptionHandler((ex, args1) -> {
+        cli.setParameterExceptionHandler((ex, badArgs) -> {
             err.println("error: " + ex.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
             err.println("Try --help for the options.");
-            return 2;
+            err.flush();
+            return BAD_OPTIONS;
         });
-        return cli.execute(args);
+        int code = cli.execute(args);
+        out.flush();
+        err.flush();
+        return code;
     }
 
-    @Command(name = "program", mixinStandardHelpOptions = true, sortOptions = false,
-            description = "Runs a Betty for Java multilevel program.")
-    static final class Runner implements Callable<Integer> {
-        private final Supplier<Program> programFactory;
-        private final PrintWriter out;
-
-        @Option(names = "--iterations", paramLabel = "N", description = "Global steps (default: ${DEFAULT-VALUE}).")
-        int iterations = 1000;
-
-        @Option(names = "--seed", description = "Run seed (default: ${DEFAULT-VALUE}).")
-        long seed = 42;
-
-        @Option(names = "--log-every", paramLabel = "N", description = "Log losses every N local steps (default: ${DEFAULT-VALUE}; 0: never).")
-        int logEvery = 100;
-
-        @Option(names = "--graph", description = "Print the program's dataflow graph and paths, then exit.")
-        boolean graph;
-
-        @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A program option handed to every problem (repeatable).")
-        Map<String, String> options = new LinkedHashMap<>();
-
-        Runner(Supplier<Program> programFactory, PrintWriter out) {
-            this.programFactory = programFactory;
-            this.out = out;
+    /** A one-line description of a failure, with its cause when that says more. */
+    static String messageOf(Throwable t) {
+        String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        Throwable cause = t.getCause();
+        if (cause != null && cause.getMessage() != null && !message.contains(cause.getMessage())) {
+            message += " (" + cause.getMessage() + ")";
         }
-
-        @Override
-        public Integer call() {
-            Program program = programFactory.get();
-            if (graph) {
-                out.print(program.describe());
-                out.flush();
-                return 0;
-            }
-            EngineConfig config = EngineConfig.builder()
-                    .optIterations(iterations)
-                    .optSeed(seed)
-                    .optLogEvery(logEvery)
-                    .optProgressBar(true)
-                    .optOptions(options)
-                    .build();
-            try (Engine engine = new Engine(program, config)) {
-                engine.run();
-            }
-            return 0;
-        }
+        return message;
     }
 }

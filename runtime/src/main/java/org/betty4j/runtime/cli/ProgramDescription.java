@@ -1,0 +1,95 @@
+package org.betty4j.runtime.cli;
+
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.betty4j.runtime.engine.ProblemNode;
+import org.betty4j.runtime.engine.Program;
+
+/** The dataflow graph of a program as readable text ({@code --graph}, {@code --help}) or Graphviz DOT. */
+final class ProgramDescription {
+
+    private ProgramDescription() {}
+
+    /** Problems that some upper problem differentiates through (inside a path): their method matters. */
+    static Set<String> differentiatedThrough(Program program) {
+        Set<String> out = new TreeSet<>();
+        for (ProblemNode p : program.problems()) {
+            for (List<String> path : program.pathsOf(p.name())) {
+                out.addAll(path.subList(1, path.size() - 1));
+            }
+        }
+        return out;
+    }
+
+    static String method(Program program, ProblemNode p) {
+        return differentiatedThrough(program).contains(p.name()) ? p.hypergrad().toString()
+                : "- (on no path)";
+    }
+
+    static String text(Program program) {
+        StringBuilder s = new StringBuilder("program ").append(program.name()).append('\n');
+        s.append("problems, in execution order:\n");
+        int width = program.problems().stream().mapToInt(p -> p.name().length()).max().orElse(0);
+        for (ProblemNode p : program.problems()) {
+            s.append(String.format("  %-" + width + "s  level %d  unroll %d  hypergrad %s%n",
+                    p.name(), p.level(), p.unrollSteps(), method(program, p)));
+        }
+        s.append("upper-to-lower edges (U -> L: L's cost uses U's current parameters):\n");
+        appendEdges(s, program.upperToLower());
+        s.append("lower-to-upper edges (L -> U: U's cost uses L's optimum):\n");
+        appendEdges(s, program.lowerToUpper());
+        s.append("leaves (stepped every global step): ").append(String.join(", ", program.leaves())).append('\n');
+        s.append("backpropagation paths [U, ..., L, U]:\n");
+        boolean any = false;
+        for (ProblemNode p : program.problems()) {
+            for (List<String> path : program.pathsOf(p.name())) {
+                s.append("  ").append(String.join(" -> ", path)).append('\n');
+                any = true;
+            }
+        }
+        if (!any) {
+            s.append("  (none)\n");
+        }
+        return s.toString();
+    }
+
+    private static void appendEdges(StringBuilder s, List<Program.Edge> edges) {
+        if (edges.isEmpty()) {
+            s.append("  (none)\n");
+        }
+        edges.forEach(e -> s.append("  ").append(e).append('\n'));
+    }
+
+    /** Graphviz DOT: levels bottom to top, lower-to-upper edges solid, upper-to-lower dashed. */
+    static String dot(Program program) {
+        StringBuilder s = new StringBuilder("digraph ").append(quote(program.name())).append(" {\n");
+        s.append("  rankdir=BT;\n  node [shape=box];\n");
+        Set<Integer> levels = new TreeSet<>();
+        program.problems().forEach(p -> levels.add(p.level()));
+        for (int level : levels) {
+            s.append("  { rank=same;");
+            for (ProblemNode p : program.problems()) {
+                if (p.level() == level) {
+                    s.append(' ').append(quote(p.name())).append(" [label=")
+                            .append(quote(p.name() + "\\nlevel " + p.level() + ", unroll " + p.unrollSteps()))
+                            .append("];");
+                }
+            }
+            s.append(" }\n");
+        }
+        for (Program.Edge e : program.lowerToUpper()) {
+            s.append("  ").append(quote(e.from())).append(" -> ").append(quote(e.to()))
+                    .append(" [label=\"optimum\"];\n");
+        }
+        for (Program.Edge e : program.upperToLower()) {
+            s.append("  ").append(quote(e.from())).append(" -> ").append(quote(e.to()))
+                    .append(" [style=dashed, label=\"parameters\"];\n");
+        }
+        return s.append("}\n").toString();
+    }
+
+    private static String quote(String text) {
+        return '"' + text.replace("\"", "\\\"") + '"';
+    }
+}

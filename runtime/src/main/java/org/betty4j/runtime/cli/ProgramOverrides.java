@@ -1,0 +1,153 @@
+package org.betty4j.runtime.cli;
+
+import ai.djl.nn.ParameterList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.betty4j.annotations.HypergradMethod;
+import org.betty4j.runtime.data.BatchSource;
+import org.betty4j.runtime.engine.ProblemNode;
+import org.betty4j.runtime.engine.Program;
+import org.betty4j.runtime.hypergrad.HypergradConfig;
+import org.betty4j.runtime.optim.Optimizer;
+import org.betty4j.runtime.problem.ProblemContext;
+import org.betty4j.runtime.problem.Trainable;
+
+/**
+ * Per-problem command-line overrides ({@code --unroll}, {@code --method}, {@code --alpha},
+ * {@code --iterations-of}, {@code --lr}) applied to a program: a copy with the same problems,
+ * edges and paths, re-checked by {@link Program.Builder#build()}. A value that cannot take
+ * effect is a {@link UsageException}, never silently ignored.
+ *
+ * <p>The learning rate belongs to the optimizer each problem builds itself, so {@code --lr}
+ * works with the problem's cooperation: the value is handed to {@code setUp} as the program
+ * option {@link ProgramMain#learningRateKey(String)}, and when the run starts the optimizer the
+ * problem returns must have that learning rate, else the run stops with an error naming the
+ * problem.
+ */
+final class ProgramOverrides {
+
+    Map<String, Integer> unroll = Map.of();
+    Map<String, HypergradMethod> method = Map.of();
+    Map<String, Double> alpha = Map.of();
+    Map<String, Integer> iterations = Map.of();
+    Map<String, Float> learningRate = Map.of();
+
+    /** Program options the overrides add ({@code <Problem>.lr}). */
+    Map<String, String> options() {
+        Map<String, String> out = new LinkedHashMap<>();
+        learningRate.forEach((problem, lr) -> out.put(ProgramMain.learningRateKey(problem), Float.toString(lr)));
+        return out;
+    }
+
+    Program apply(Program program) {
+        checkNames(program, "--unroll", unroll.keySet());
+        checkNames(program, "--method", method.keySet());
+        checkNames(program, "--alpha", alpha.keySet());
+        checkNames(program, "--iterations-of", iterations.keySet());
+        checkNames(program, "--lr", learningRate.keySet());
+        Set<String> differentiated = ProgramDescription.differentiatedThrough(program);
+        Program.Builder copy = Program.builder(program.name());
+        for (ProblemNode p : program.problems()) {
+            copy.problem(override(p, differentiated.contains(p.name())));
+        }
+        program.upperToLower().forEach(e -> copy.upperToLower(e.from(), e.to()));
+        program.lowerToUpper().forEach(e -> copy.lowerToUpper(e.from(), e.to()));
+        for (ProblemNode p : program.problems()) {
+            for (List<String> path : program.pathsOf(p.name())) {
+                copy.path(path.toArray(String[]::new));
+            }
+        }
+        return copy.build();
+    }
+
+    private static void checkNames(Program program, String option, Set<String> names) {
+        List<String> known = program.problems().stream().map(ProblemNode::name).toList();
+        for (String name : names) {
+            if (!known.contains(name)) {
+                throw new UsageException(option + " " + name + "=...: program " + program.name()
+                        + " has no problem named '" + name + "'; its problems are " + String.join(", ", known));
+            }
+        }
+    }
+
+    private ProblemNode override(ProblemNode p, boolean differentiatedThrough) {
+        String name = p.name();
+        int unrollSteps = unroll.getOrDefault(name, p.unrollSteps());
+        if (unrollSteps < 1) {
+            throw new UsageException("--unroll " + name + "=" + unrollSteps + ": unroll steps must be at least 1");
+        }
+        boolean hypergradOverride = method.containsKey(name) || alpha.containsKey(name) || iterations.containsKey(name);
+        if (hypergradOverride && !differentiatedThrough) {
+            throw new UsageException(name + " lies on no backpropagation path (no upper problem differentiates"
+                    + " through it), so --method/--alpha/--iterations-of for it would have no effect");
+        }
+        HypergradConfig hypergrad = hypergradOverride ? hypergrad(name, p.hypergrad()) : p.hypergrad();
+        Trainable trainable = p.trainable();
+        if (learningRate.containsKey(name)) {
+            float lr = learningRate.get(name);
+            if (!(lr > 0) || Float.isInfinite(lr)) {
+                throw new UsageException("--lr " + name + "=" + lr + ": the learning rate must be positive and finite");
+            }
+            trainable = new LearningRateCheck(name, trainable, lr);
+        }
+        return ProblemNode.builder(name, p.level(), trainable)
+                .costFunction(p.costFunction())
+                .optUnrollSteps(unrollSteps)
+                .optHypergrad(hypergrad)
+                .build();
+    }
+
+    private HypergradConfig hypergrad(String name, HypergradConfig current) {
+        HypergradMethod m = method.getOrDefault(name, current.method());
+        boolean sameMethod = m == current.method();
+        if (alpha.containsKey(name) && !m.usesAlpha()) {
+            throw new UsageException("--alpha " + name + "=" + alpha.get(name) + ": " + name + " uses " + m
+                    + ", which has no alpha");
+        }
+        if (iterations.containsKey(name) && !m.usesIterations()) {
+            throw new UsageException("--iterations-of " + name + "=" + iterations.get(name) + ": " + name + " uses " + m
+                    + ", which has no iterations");
+        }
+        double a = alpha.getOrDefault(name, sameMethod ? current.alpha() : m.defaultAlpha());
+        int k = iterations.getOrDefault(name, sameMethod ? current.iterations() : m.defaultIterations());
+        try {
+            return new HypergradConfig(m, a, k, sameMethod && current.firstOrder());
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("hypergradient settings for " + name + ": " + e.getMessage());
+        }
+    }
+
+    /** Passes everything through; checks that the optimizer the problem builds uses the requested rate. */
+    private record LearningRateCheck(String problem, Trainable delegate, float requested) implements Trainable {
+
+        @Override
+        public void setUp(ProblemContext context) {
+            delegate.setUp(context);
+        }
+
+        @Override
+        public ParameterList parameters() {
+            return delegate.parameters();
+        }
+
+        @Override
+        public Optimizer optimizer() {
+            Optimizer optimizer = delegate.optimizer();
+            if (optimizer != null && Math.abs(optimizer.learningRate() - requested) > 1e-6f * requested) {
+                throw new IllegalStateException("--lr " + problem + "=" + requested + " did not take effect: "
+                        + problem + "'s optimizer has learning rate " + optimizer.learningRate() + ". Fix: in "
+                        + problem + ".setUp, build the optimizer with context.option(ProgramMain.learningRateKey("
+                        + "context.problemName())) when it is present (the option is \""
+                        + ProgramMain.learningRateKey(problem) + "\").");
+            }
+            return optimizer;
+        }
+
+        @Override
+        public BatchSource data() {
+            return delegate.data();
+        }
+    }
+}

@@ -1,0 +1,151 @@
+package org.betty4j.runtime.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+import org.betty4j.annotations.HypergradMethod;
+import org.betty4j.runtime.engine.Engine;
+import org.betty4j.runtime.engine.EngineConfig;
+import org.betty4j.runtime.engine.ProblemNode;
+import org.betty4j.runtime.engine.Program;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The options of a generated {@code main} and what they do. */
+@Command(mixinStandardHelpOptions = true, sortOptions = false, version = "Betty for Java 0.1.0",
+        description = "Runs a Betty for Java multilevel program: every global step steps each leaf problem;"
+                + " a problem signals its uppers after its unroll steps.")
+final class RunCommand implements Callable<Integer> {
+
+    /** Devices a run may ask for. */
+    enum Device { cpu, gpu }
+
+    /** How {@code --graph} prints. */
+    enum GraphFormat { text, dot }
+
+    private final Supplier<Program> programFactory;
+    private final PrintWriter out;
+
+    @Option(names = "--iterations", paramLabel = "N", description = "Global steps (default: ${DEFAULT-VALUE}).")
+    int iterations = 1000;
+
+    @Option(names = "--validate-every", paramLabel = "N",
+            description = "Validate problems that implement Validating every N global steps and at the end"
+                    + " (default: ${DEFAULT-VALUE}: never).")
+    int validateEvery = 0;
+
+    @Option(names = "--seed", paramLabel = "N", description = "Run seed (default: ${DEFAULT-VALUE}).")
+    long seed = 42;
+
+    @Option(names = "--device", paramLabel = "DEVICE", description = "cpu or gpu (default: ${DEFAULT-VALUE}).")
+    Device device = Device.cpu;
+
+    @Option(names = "--output-dir", paramLabel = "DIR",
+            description = "Write graph.txt, graph.dot, losses.csv (and validation.csv) here.")
+    Path outputDir;
+
+    @Option(names = "--log-every", paramLabel = "N",
+            description = "Log losses every N local steps (default: ${DEFAULT-VALUE}; 0: never).")
+    int logEvery = 100;
+
+    @Option(names = "--lr", paramLabel = "PROBLEM=RATE",
+            description = "Learning rate of a problem's optimizer (the problem reads it in setUp; repeatable).")
+    Map<String, Float> learningRate = new LinkedHashMap<>();
+
+    @Option(names = "--unroll", paramLabel = "PROBLEM=N", description = "Unroll steps of a problem (repeatable).")
+    Map<String, Integer> unroll = new LinkedHashMap<>();
+
+    @Option(names = "--method", paramLabel = "PROBLEM=METHOD",
+            description = "Best-response Jacobian method of a problem on a path: AID_FD, AID_CG, AID_NEUMANN or"
+                    + " ITD_RMAD (repeatable).")
+    Map<String, HypergradMethod> method = new LinkedHashMap<>();
+
+    @Option(names = "--alpha", paramLabel = "PROBLEM=ALPHA", description = "alpha of a problem's method (repeatable).")
+    Map<String, Double> alpha = new LinkedHashMap<>();
+
+    @Option(names = "--iterations-of", paramLabel = "PROBLEM=K",
+            description = "Iterations of a problem's method (AID_CG, AID_NEUMANN; repeatable).")
+    Map<String, Integer> methodIterations = new LinkedHashMap<>();
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A program option handed to every problem (repeatable).")
+    Map<String, String> options = new LinkedHashMap<>();
+
+    @Option(names = "--graph", arity = "0..1", fallbackValue = "text", paramLabel = "FORMAT",
+            description = "Print the dataflow graph (text, or dot for Graphviz) with the overrides applied, then exit.")
+    GraphFormat graph;
+
+    RunCommand(Supplier<Program> programFactory, PrintWriter out) {
+        this.programFactory = programFactory;
+        this.out = out;
+    }
+
+    @Override
+    public Integer call() {
+        checkRunOptions();
+        Program original = programFactory.get();
+        ProgramOverrides overrides = new ProgramOverrides();
+        overrides.unroll = unroll;
+        overrides.method = method;
+        overrides.alpha = alpha;
+        overrides.iterations = methodIterations;
+        overrides.learningRate = learningRate;
+        Program program = overrides.apply(original);
+        if (graph != null) {
+            out.print(graph == GraphFormat.dot ? ProgramDescription.dot(program) : ProgramDescription.text(program));
+            out.flush();
+            return ProgramMain.OK;
+        }
+        Map<String, Validating> validating = new LinkedHashMap<>();
+        for (ProblemNode p : original.problems()) {
+            if (p.trainable() instanceof Validating v) {
+                validating.put(p.name(), v);
+            }
+        }
+        if (validateEvery > 0 && validating.isEmpty()) {
+            throw new UsageException("--validate-every " + validateEvery + " has no effect: no problem of program "
+                    + program.name() + " implements " + Validating.class.getName());
+        }
+        checkDevice();
+        Map<String, String> programOptions = new LinkedHashMap<>(options);
+        programOptions.putAll(overrides.options());
+        EngineConfig config = EngineConfig.builder()
+                .optIterations(iterations)
+                .optSeed(seed)
+                .optLogEvery(logEvery)
+                .optProgressBar(true)
+                .optOptions(programOptions)
+                .build();
+        try (RunRecorder recorder = new RunRecorder(program, validating, validateEvery, outputDir, out);
+                Engine engine = new Engine(program, config)) {
+            engine.addListener(recorder);
+            engine.run();
+        }
+        return ProgramMain.OK;
+    }
+
+    private void checkRunOptions() {
+        if (iterations < 0) {
+            throw new UsageException("--iterations " + iterations + ": must be 0 or more");
+        }
+        if (validateEvery < 0) {
+            throw new UsageException("--validate-every " + validateEvery + ": must be 0 (never) or more");
+        }
+        if (logEvery < 0) {
+            throw new UsageException("--log-every " + logEvery + ": must be 0 (never) or more");
+        }
+    }
+
+    /** Training runs on the CPU for now; asking for a GPU gives a clear message instead of a silent CPU run. */
+    private void checkDevice() {
+        if (device == Device.gpu) {
+            int gpus = ai.djl.engine.Engine.getInstance().getGpuCount();
+            throw new UsageException(gpus == 0
+                    ? "--device gpu: no usable GPU was found (DJL's PyTorch engine sees 0 CUDA devices); run with"
+                            + " --device cpu"
+                    : "--device gpu: this version of Betty for Java trains on the CPU only; run with --device cpu");
+        }
+    }
+}
