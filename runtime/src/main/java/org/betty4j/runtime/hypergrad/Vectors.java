@@ -33,6 +33,35 @@ public final class Vectors {
         return out;
     }
 
+    /** Elementwise {@code y + a·x}, new arrays in {@code y}'s managers. */
+    public static NDList axpy(NDList y, double a, NDList x) {
+        NDList out = new NDList(y.size());
+        for (int i = 0; i < y.size(); i++) {
+            try (NDArray ax = x.get(i).mul(a)) {
+                out.add(y.get(i).add(ax));
+            }
+        }
+        return out;
+    }
+
+    /** Elementwise {@code a·x}, new arrays in {@code x}'s managers. */
+    public static NDList scale(NDList x, double a) {
+        NDList out = new NDList(x.size());
+        for (NDArray xi : x) {
+            out.add(xi.mul(a));
+        }
+        return out;
+    }
+
+    /** Elementwise {@code -x}, new arrays in {@code x}'s managers. */
+    public static NDList negate(NDList x) {
+        NDList out = new NDList(x.size());
+        for (NDArray xi : x) {
+            out.add(xi.neg());
+        }
+        return out;
+    }
+
     /** Detached copies in {@code manager}. */
     public static NDList copy(NDList a, NDManager manager) {
         NDList out = new NDList(a.size());
