@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.training.GradientCollector;
 import java.util.Random;
 import org.betty4j.annotations.HypergradMethod;
 import org.junit.jupiter.api.Test;
@@ -36,13 +35,8 @@ class AidConjugateGradientTest {
         return LinearAlgebra.randomVector(new Random(5), n);
     }
 
-    /** Runs one product; returns it and the solve report. */
     private static double[] product(BilevelQuadratic q, AidConjugateGradient cg, double[] v, double alpha, int k) {
-        try (NDManager step = NDManager.newBaseManager();
-                GradientCollector gc = step.getEngine().newGradientCollector()) {
-            NDList out = cg.apply(new NDList(step.create(v)), q.context(HypergradMethod.AID_CG, alpha, k));
-            return out.get(0).toDoubleArray();
-        }
+        return q.product(cg, HypergradMethod.AID_CG, v, alpha, k);
     }
 
     @Test

@@ -3,6 +3,7 @@ package org.betty4j.runtime.hypergrad;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
 import org.betty4j.annotations.HypergradMethod;
 import org.betty4j.runtime.autograd.Autograd;
 import org.betty4j.runtime.problem.ParameterLists;
@@ -45,6 +46,15 @@ final class BilevelQuadratic {
     JacobianContext context(HypergradMethod method, double alpha, int iterations) {
         return new JacobianContext("Lower", "Upper", new NDList(w), new NDList(lambda), this::cost,
                 new HypergradConfig(method, alpha, iterations, false), Autograd.get());
+    }
+
+    /** One product of {@code v} in a fresh step manager, under gradient recording as in an engine step. */
+    double[] product(BestResponseJacobian jacobian, HypergradMethod method, double[] v, double alpha, int iterations) {
+        try (NDManager step = NDManager.newBaseManager();
+                GradientCollector gc = step.getEngine().newGradientCollector()) {
+            NDList out = jacobian.apply(new NDList(step.create(v)), context(method, alpha, iterations));
+            return out.get(0).toDoubleArray();
+        }
     }
 
     /** The exact product {@code Bᵀ A⁻¹ v}. */
