@@ -135,7 +135,8 @@ public final class Engine implements AutoCloseable {
         root = NDManager.newBaseManager();
         for (ProblemNode node : program.problems()) {
             NDManager manager = root.newSubManager();
-            ProblemContext context = new ProblemContext(node.name(), manager, seedFor(node.name()), config.options());
+            ProblemContext context = new ProblemContext(node.name(), manager, seedFor(node.name()), config.options(),
+                    config.iterations());
             node.trainable().setUp(context);
             states.put(node.name(), new ProblemState(node, manager,
                     Hypergradients.forConfig(node.name(), node.hypergrad()), program.lowersOf(node.name())));

@@ -9,7 +9,7 @@ import java.util.List;
 /** Adam (Kingma and Ba) with bias correction and optional L2 weight decay. */
 public final class Adam implements Optimizer {
 
-    private final float learningRate;
+    private final LearningRateSchedule schedule;
     private final float beta1;
     private final float beta2;
     private final float epsilon;
@@ -19,7 +19,7 @@ public final class Adam implements Optimizer {
     private int updates;
 
     private Adam(Builder b) {
-        this.learningRate = b.learningRate;
+        this.schedule = b.schedule != null ? b.schedule : LearningRateSchedule.constant(b.learningRate);
         this.beta1 = b.beta1;
         this.beta2 = b.beta2;
         this.epsilon = b.epsilon;
@@ -33,23 +33,28 @@ public final class Adam implements Optimizer {
     @Override
     public void step(NDList params, NDList grads, NDManager stateManager) {
         Optimizers.checkSameShapes(params, grads);
+        float rate = schedule.at(updates);
         updates++;
         float c1 = (float) (1 - Math.pow(beta1, updates));
         float c2 = (float) (1 - Math.pow(beta2, updates));
         for (int i = 0; i < params.size(); i++) {
             NDArray p = params.get(i);
-            NDArray g = grads.get(i);
-            if (weightDecay != 0) {
-                g = g.add(p.mul(weightDecay));
-            }
             if (m.size() <= i) {
                 m.add(stateManager.zeros(p.getShape(), p.getDataType()));
                 v.add(stateManager.zeros(p.getShape(), p.getDataType()));
             }
-            NDArray mi = m.get(i).muli(beta1).addi(g.mul(1 - beta1));
-            NDArray vi = v.get(i).muli(beta2).addi(g.square().muli(1 - beta2));
-            NDArray denom = vi.div(c2).sqrt().addi(epsilon);
-            p.subi(mi.div(c1).divi(denom).muli(learningRate));
+            // temporaries are closed here: the first operand's manager may be a long-lived one
+            try (NDArray decayed = weightDecay == 0 ? null : p.mul(weightDecay).addi(grads.get(i))) {
+                NDArray g = decayed == null ? grads.get(i) : decayed;
+                try (NDArray g1 = g.mul(1 - beta1); NDArray g2 = g.square().muli(1 - beta2)) {
+                    m.get(i).muli(beta1).addi(g1);
+                    v.get(i).muli(beta2).addi(g2);
+                }
+                try (NDArray denom = v.get(i).div(c2).sqrt().addi(epsilon);
+                        NDArray update = m.get(i).div(c1).divi(denom).muli(rate)) {
+                    p.subi(update);
+                }
+            }
         }
     }
 
@@ -60,7 +65,7 @@ public final class Adam implements Optimizer {
 
     @Override
     public float learningRate() {
-        return learningRate;
+        return schedule.at(updates);
     }
 
     /** Builder in DJL's style: required setters, optional {@code opt…}. */
@@ -70,6 +75,7 @@ public final class Adam implements Optimizer {
         private float beta2 = 0.999f;
         private float epsilon = 1e-8f;
         private float weightDecay;
+        private LearningRateSchedule schedule;
 
         public Builder optLearningRate(float learningRate) {
             this.learningRate = learningRate;
@@ -89,6 +95,12 @@ public final class Adam implements Optimizer {
 
         public Builder optWeightDecay(float weightDecay) {
             this.weightDecay = weightDecay;
+            return this;
+        }
+
+        /** Overrides the constant learning rate with a schedule over update counts. */
+        public Builder optSchedule(LearningRateSchedule schedule) {
+            this.schedule = schedule;
             return this;
         }
 

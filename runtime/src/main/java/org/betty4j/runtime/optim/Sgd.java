@@ -9,14 +9,14 @@ import java.util.List;
 /** Stochastic gradient descent with optional momentum and L2 weight decay. */
 public final class Sgd implements Optimizer {
 
-    private final float learningRate;
+    private final LearningRateSchedule schedule;
     private final float momentum;
     private final float weightDecay;
     private final List<NDArray> velocity = new ArrayList<>();
     private int updates;
 
     private Sgd(Builder b) {
-        this.learningRate = b.learningRate;
+        this.schedule = b.schedule != null ? b.schedule : LearningRateSchedule.constant(b.learningRate);
         this.momentum = b.momentum;
         this.weightDecay = b.weightDecay;
     }
@@ -28,20 +28,22 @@ public final class Sgd implements Optimizer {
     @Override
     public void step(NDList params, NDList grads, NDManager stateManager) {
         Optimizers.checkSameShapes(params, grads);
+        float rate = schedule.at(updates);
         for (int i = 0; i < params.size(); i++) {
             NDArray p = params.get(i);
-            NDArray g = grads.get(i);
-            NDArray d = weightDecay == 0 ? g : g.add(p.mul(weightDecay));
-            if (momentum != 0) {
-                if (velocity.size() <= i) {
-                    NDArray v = stateManager.zeros(p.getShape(), p.getDataType());
-                    velocity.add(v);
+            // temporaries are closed here: the first operand's manager may be a long-lived one
+            try (NDArray decayed = weightDecay == 0 ? null : p.mul(weightDecay).addi(grads.get(i))) {
+                NDArray d = decayed == null ? grads.get(i) : decayed;
+                if (momentum != 0) {
+                    if (velocity.size() <= i) {
+                        velocity.add(stateManager.zeros(p.getShape(), p.getDataType()));
+                    }
+                    d = velocity.get(i).muli(momentum).addi(d);
                 }
-                NDArray v = velocity.get(i);
-                v.muli(momentum).addi(d);
-                d = v;
+                try (NDArray update = d.mul(rate)) {
+                    p.subi(update);
+                }
             }
-            p.subi(d.mul(learningRate));
         }
         updates++;
     }
@@ -53,7 +55,7 @@ public final class Sgd implements Optimizer {
 
     @Override
     public float learningRate() {
-        return learningRate;
+        return schedule.at(updates);
     }
 
     public float momentum() {
@@ -65,6 +67,7 @@ public final class Sgd implements Optimizer {
         private float learningRate = Float.NaN;
         private float momentum;
         private float weightDecay;
+        private LearningRateSchedule schedule;
 
         public Builder setLearningRate(float learningRate) {
             this.learningRate = learningRate;
@@ -78,6 +81,12 @@ public final class Sgd implements Optimizer {
 
         public Builder optWeightDecay(float weightDecay) {
             this.weightDecay = weightDecay;
+            return this;
+        }
+
+        /** Overrides the constant learning rate with a schedule over update counts. */
+        public Builder optSchedule(LearningRateSchedule schedule) {
+            this.schedule = schedule;
             return this;
         }
 

@@ -17,12 +17,22 @@ public final class ProblemContext {
     private final NDManager manager;
     private final long seed;
     private final Map<String, String> options;
+    private final int globalSteps;
 
-    public ProblemContext(String problemName, NDManager manager, long seed, Map<String, String> options) {
+    public ProblemContext(String problemName, NDManager manager, long seed, Map<String, String> options, int globalSteps) {
         this.problemName = Objects.requireNonNull(problemName, "problemName");
         this.manager = Objects.requireNonNull(manager, "manager");
         this.seed = seed;
         this.options = Map.copyOf(options);
+        this.globalSteps = globalSteps;
+    }
+
+    /**
+     * Global steps the run will take (a leaf problem takes one local step per global step), e.g.
+     * to size a learning-rate schedule.
+     */
+    public int globalSteps() {
+        return globalSteps;
     }
 
     public String problemName() {
