@@ -1,0 +1,169 @@
+package org.betty4j.example;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.betty4j.example.baseline.BaselineClassifier;
+import org.betty4j.example.baseline.BaselineClassifierEngine;
+import org.betty4j.example.data.FashionMnistSplits;
+import org.betty4j.example.model.ExperimentData;
+import org.betty4j.example.model.ImageClassifier;
+import org.betty4j.example.model.ImageClassifier.Evaluation;
+import org.betty4j.example.reweighting.Classifier;
+import org.betty4j.example.reweighting.MetaWeightNet;
+import org.betty4j.example.reweighting.MetaWeightNetEngine;
+import org.betty4j.runtime.engine.Engine;
+import org.betty4j.runtime.engine.EngineConfig;
+import org.betty4j.runtime.engine.EngineListener;
+import org.betty4j.runtime.engine.Program;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The main job: data reweighting for class imbalance on long-tailed Fashion-MNIST. For each
+ * seed it trains the plain classifier (baseline) and the Meta-Weight-Net bilevel program with
+ * the same initialization and batch order, then prints test accuracy overall, balanced and per
+ * class.
+ */
+@Command(name = "reweighting", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Baseline vs Meta-Weight-Net on long-tailed Fashion-MNIST (imbalance factor 100).")
+public final class ReweightingApp implements Callable<Integer> {
+
+    private static final String[] CLASS_NAMES = {
+        "T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Boot"
+    };
+
+    @Option(names = "--steps", paramLabel = "N", description = "Global steps per run (default: ${DEFAULT-VALUE}).")
+    int steps = 1500;
+
+    @Option(names = "--seeds", split = ",", paramLabel = "S", description = "Seeds to run (default: 1,2).")
+    List<Long> seeds = new ArrayList<>(List.of(1L, 2L));
+
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "Directory with the four full Fashion-MNIST IDX files (default: the embedded subset).")
+    String dataDir;
+
+    @Option(names = "--meta-lr", description = "Meta-Weight-Net learning rate, Adam (default: ${DEFAULT-VALUE}).")
+    float metaLr = 1e-3f;
+
+    @Option(names = "--only", description = "Run only one program: baseline or mwn (default: both).")
+    String only;
+
+    private final PrintWriter out = new PrintWriter(System.out, true);
+
+    public static void main(String[] args) {
+        System.setProperty("ai.djl.offline", "true");
+        System.exit(new CommandLine(new ReweightingApp()).execute(args));
+    }
+
+    @Override
+    public Integer call() {
+        FashionMnistSplits splits = ExperimentData.load(dataDir);
+        out.printf(Locale.ROOT, "long-tailed Fashion-MNIST (%s): train %d %s, meta %d, test %d%n",
+                dataDir == null ? "embedded subset" : dataDir, splits.train().count(),
+                java.util.Arrays.toString(splits.train().classCounts(10)), splits.meta().count(), splits.test().count());
+        List<Row> rows = new ArrayList<>();
+        long start = System.nanoTime();
+        for (long seed : seeds) {
+            if (only == null || only.equals("baseline")) {
+                rows.add(run("baseline", seed, BaselineClassifierEngine.program(), splits,
+                        e -> ((BaselineClassifier) e.program().problem("Classifier").trainable()).model()));
+            }
+            if (only == null || only.equals("mwn")) {
+                rows.add(run("MWN", seed, MetaWeightNetEngine.program(), splits, e -> {
+                    printWeightFunction((MetaWeightNet) e.program().problem("MetaWeightNet").trainable());
+                    return ((Classifier) e.program().problem("Classifier").trainable()).model();
+                }));
+            }
+        }
+        printTable(rows);
+        out.printf(Locale.ROOT, "wall time %.1f s%n", (System.nanoTime() - start) / 1e9);
+        return 0;
+    }
+
+    private Row run(String label, long seed, Program program, FashionMnistSplits splits,
+            java.util.function.Function<Engine, ImageClassifier> model) {
+        out.printf(Locale.ROOT, "%n== %s, seed %d: %d steps ==%n", label, seed, steps);
+        EngineConfig.Builder config = EngineConfig.builder()
+                .optIterations(steps)
+                .optSeed(seed)
+                .optProgressBar(true)
+                .optOption(MetaWeightNet.META_LR_OPTION, Float.toString(metaLr));
+        if (dataDir != null) {
+            config.optOption(ExperimentData.DATA_DIR_OPTION, dataDir);
+        }
+        Evaluation[] result = new Evaluation[1];
+        long t0 = System.nanoTime();
+        try (Engine engine = new Engine(program, config.build())) {
+            engine.addListener(new EngineListener() {
+                @Override
+                public void onRunEnd(Engine e) {
+                    try (var m = ai.djl.ndarray.NDManager.newBaseManager()) {
+                        result[0] = model.apply(e).evaluate(splits.test(), m);
+                    }
+                }
+            });
+            engine.run();
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        out.printf(Locale.ROOT, "%s seed %d: test accuracy %.2f%% (balanced %.2f%%) in %.1f s%n", label, seed,
+                100 * result[0].overall(), 100 * result[0].balanced(), seconds);
+        return new Row(label, seed, result[0], seconds);
+    }
+
+    /** What the weighting net learned: the weight it gives to a sample of each loss. */
+    private void printWeightFunction(MetaWeightNet mwn) {
+        float[] losses = {0.01f, 0.1f, 0.3f, 1f, 2f, 4f};
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+            float[] w = mwn.weights(m.create(losses)).toFloatArray();
+            StringBuilder s = new StringBuilder("learned weight w(loss):");
+            for (int i = 0; i < losses.length; i++) {
+                s.append(String.format(Locale.ROOT, "  w(%.2f)=%.3f", losses[i], w[i]));
+            }
+            out.println(s);
+        }
+    }
+
+    private void printTable(List<Row> rows) {
+        out.println();
+        out.println("Test accuracy (%) on the " + rows.get(0).eval.total()[0] * 10 + "-image test set");
+        StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "%-9s %5s %8s %8s", "program", "seed", "overall", "time s"));
+        for (String c : CLASS_NAMES) {
+            header.append(String.format(Locale.ROOT, " %8s", c));
+        }
+        out.println(header);
+        for (Row r : rows) {
+            out.println(line(r.label, String.valueOf(r.seed), r.eval, r.seconds));
+        }
+        for (String label : List.of("baseline", "MWN")) {
+            List<Row> of = rows.stream().filter(r -> r.label.equals(label)).toList();
+            if (of.size() > 1) {
+                int[] correct = new int[10];
+                int[] total = new int[10];
+                double secs = 0;
+                for (Row r : of) {
+                    for (int i = 0; i < 10; i++) {
+                        correct[i] += r.eval.correct()[i];
+                        total[i] += r.eval.total()[i];
+                    }
+                    secs += r.seconds;
+                }
+                out.println(line(label, "mean", new Evaluation(correct, total), secs / of.size()));
+            }
+        }
+    }
+
+    private static String line(String label, String seed, Evaluation e, double seconds) {
+        StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "%-9s %5s %8.2f %8.1f", label, seed,
+                100 * e.overall(), seconds));
+        for (int i = 0; i < 10; i++) {
+            s.append(String.format(Locale.ROOT, " %8.1f", 100 * e.ofClass(i)));
+        }
+        return s.toString();
+    }
+
+    private record Row(String label, long seed, Evaluation eval, double seconds) {}
+}
