@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import javax.annotation.processing.AbstractProcessor;
 import javax.annotation.processing.Processor;
 import javax.annotation.processing.RoundEnvironment;
@@ -52,7 +53,18 @@ public final class BettyProcessor extends AbstractProcessor {
 
     private final ErrorReport report = new ErrorReport();
     private final Set<String> generatedPackages = new HashSet<>();
+    private final Consumer<ProgramModel> beforeValidation;
     private boolean runtimeMissingReported;
+
+    /** The processor javac instantiates through {@code META-INF/services}. */
+    public BettyProcessor() {
+        this(program -> {});
+    }
+
+    /** For tests: {@code beforeValidation} sees each parsed program (and may fail, to test the catch-all). */
+    BettyProcessor(Consumer<ProgramModel> beforeValidation) {
+        this.beforeValidation = beforeValidation;
+    }
 
     @Override
     public Set<String> getSupportedAnnotationTypes() {
@@ -124,6 +136,7 @@ public final class BettyProcessor extends AbstractProcessor {
             }
             return;
         }
+        beforeValidation.accept(program);
         ProblemValidator.Result validated = new ProblemValidator(processingEnv.getElementUtils(),
                 processingEnv.getTypeUtils(), report).validate(program);
         if (!validated.structurallySound()) {

@@ -86,6 +86,8 @@ class InvalidProgramsTest {
         expect("HypergradAlphaNotPositive", "@Hypergrad(AID_NEUMANN) on A sets alpha = 0.0; alpha must be positive");
         expect("HypergradIterationsNotPositive", "@Hypergrad(AID_CG) on A sets iterations = 0");
         expect("HypergradFirstOrderWithCg", "@Hypergrad(AID_CG) on A sets firstOrder = true, which means nothing");
+        expect("UpperOutsideProblem", "@Upper is used in bad.upperoutsideproblem.Helper, which is not a @Level problem");
+        expect("HypergradOutsideProblem", "@Hypergrad is used in bad.hypergradoutsideproblem.A, which is not a @Level problem");
         // several independent mistakes in one compile: every one reported, once
         expect("SeveralIndependentErrors",
                 "@Hypergrad(ITD_RMAD) on A sets iterations, which ITD_RMAD does not use",

@@ -1,0 +1,74 @@
+package org.betty4j.processor;
+
+import static com.google.testing.compile.CompilationSubject.assertThat;
+import static com.google.testing.compile.Compiler.javac;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import com.google.testing.compile.Compilation;
+import com.google.testing.compile.JavaFileObjects;
+import java.io.File;
+import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.List;
+import javax.tools.JavaFileObject;
+import org.betty4j.annotations.Level;
+import org.junit.jupiter.api.Test;
+
+/** Situations beyond one fixture: the class path, several programs in one compile, the catch-all. */
+class ProcessorEdgeCasesTest {
+
+    @Test
+    void missingRuntimeIsOneErrorSayingToAddTheDependency() throws URISyntaxException {
+        File annotationsOnly = new File(Level.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        JavaFileObject a = JavaFileObjects.forSourceLines("p.A",
+                "package p;",
+                "@org.betty4j.annotations.Level(1)",
+                "public class A {}");
+        JavaFileObject b = JavaFileObjects.forSourceLines("p.B",
+                "package p;",
+                "@org.betty4j.annotations.Level(2)",
+                "public class B {}");
+        Compilation compilation = javac().withProcessors(new BettyProcessor())
+                .withClasspath(List.of(annotationsOnly))
+                .compile(a, b);
+        assertThat(compilation).failed();
+        assertThat(compilation).hadErrorCount(1);
+        assertThat(compilation).hadErrorContaining("add the dependency org.betty4j:betty4j-runtime")
+                .inFile(a).onLine(2);
+    }
+
+    /** Two broken programs and a valid one in one compile: both errors reported, none about the valid one. */
+    @Test
+    void everyProgramOfACompileIsCheckedOnItsOwn() {
+        Fixtures.Fixture noStep = Fixtures.load("bad/NoTrainingStep");
+        Fixtures.Fixture levelZero = Fixtures.load("bad/LevelZero");
+        Fixtures.Fixture valid = Fixtures.load("good/TwoLevel");
+        List<JavaFileObject> sources = new ArrayList<>(noStep.sources());
+        sources.addAll(levelZero.sources());
+        sources.addAll(valid.sources());
+        Compilation compilation = javac().withProcessors(new BettyProcessor()).compile(sources);
+        assertThat(compilation).hadErrorCount(2);
+        assertThat(compilation).hadErrorContaining("Problem A has no @TrainingStep method")
+                .inFile(noStep.markers().get(0).file()).onLine(noStep.markers().get(0).line());
+        assertThat(compilation).hadErrorContaining("Problem A has level 0")
+                .inFile(levelZero.markers().get(0).file()).onLine(levelZero.markers().get(0).line());
+        // the valid program is not blamed for its neighbours' mistakes
+        for (javax.tools.Diagnostic<? extends JavaFileObject> d : compilation.errors()) {
+            assertFalse(valid.sources().contains(d.getSource()), "error in the valid program: " + d);
+        }
+    }
+
+    /** An unexpected exception inside the processor becomes one error with context, not a javac crash. */
+    @Test
+    void unexpectedFailureIsReportedAsAnErrorWithContext() {
+        Fixtures.Fixture fixture = Fixtures.load("good/TwoLevel");
+        BettyProcessor failing = new BettyProcessor(program -> {
+            throw new IllegalStateException("injected failure");
+        });
+        Compilation compilation = javac().withProcessors(failing).compile(fixture.sources());
+        assertThat(compilation).failed();
+        assertThat(compilation).hadErrorCount(1);
+        assertThat(compilation).hadErrorContaining("Betty for Java processor failed unexpectedly while processing"
+                + " program good.twolevel: java.lang.IllegalStateException: injected failure");
+    }
+}
