@@ -17,11 +17,12 @@ import javax.tools.JavaFileObject;
 
 /**
  * Test fixtures: small programs under {@code src/test/resources/<kind>/<Case>/}. In a
- * {@code bad/} fixture every line the processor must report ends with {@code // <-- error}.
+ * {@code bad/} fixture every line the processor must report ends with {@code // <-- error}
+ * ({@code // <-- error, error} for two errors on one line).
  */
 final class Fixtures {
 
-    static final String ERROR_MARKER = "// <-- error";
+    static final String MARKER_START = "// <--";
 
     private Fixtures() {}
 
@@ -51,8 +52,13 @@ final class Fixtures {
                 sources.add(source);
                 List<String> lines = Files.readAllLines(file);
                 for (int i = 0; i < lines.size(); i++) {
-                    if (lines.get(i).contains(ERROR_MARKER)) {
-                        markers.add(new Marker(source, i + 1));
+                    int at = lines.get(i).indexOf(MARKER_START);
+                    if (at >= 0) {
+                        // "// <-- error" or, for two errors on one line, "// <-- error, error"
+                        String rest = lines.get(i).substring(at + MARKER_START.length());
+                        for (String ignored : rest.split(",")) {
+                            markers.add(new Marker(source, i + 1));
+                        }
                     }
                 }
             }

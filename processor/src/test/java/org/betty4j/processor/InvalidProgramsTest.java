@@ -94,6 +94,14 @@ class InvalidProgramsTest {
                 "@Upper field A.b is private",
                 "Training step A.trainingStep is static",
                 "Training step B.trainingStep returns double");
+        // an element error and a graph error, independent of each other: both reported
+        expect("ElementAndGraphErrors",
+                "@Upper field A.b is private",
+                "no chain of @Lower edges leads from A back up to B");
+        // two separate cycles in one program: each printed once, in its first problem
+        expect("TwoCycles",
+                "Cycle among lower-to-upper (@Lower) edges: A -> B -> A ",
+                "Cycle among lower-to-upper (@Lower) edges: C -> D -> C ");
     }
 
     static Stream<Arguments> cases() {

@@ -67,15 +67,17 @@ public final class ProblemValidator {
 
         List<ResolvedDependency> resolved = new ArrayList<>();
         for (ProblemModel p : program.problems()) {
-            int beforeDependencies = report.count();
             for (Dependency d : p.dependencies()) {
-                resolve(program, p, d).ifPresent(resolved::add);
+                Optional<ResolvedDependency> r = resolve(program, p, d);
+                r.ifPresent(resolved::add);
+                if (r.isEmpty()) {
+                    structuralErrors++; // an edge is missing from the graph: graph checks would mislead
+                }
             }
             for (Dependency d : p.strayDependencies()) {
                 report.error(d.element(), d.annotation(), Messages.strayDependency(d.direction().annotation(),
                         p.simpleName(), d.memberName(), d.element().getEnclosingElement().toString()));
             }
-            structuralErrors += report.count() - beforeDependencies;
             if (checkClass(p)) {
                 checkConstructor(p);
             }
