@@ -98,6 +98,7 @@ public final class BettyProcessor extends AbstractProcessor {
     private void processRound(RoundEnvironment round) {
         reportAnnotationsOutsideProblems(round);
         Map<String, List<ProblemModel>> byPackage = new TreeMap<>();
+        Set<String> unreadable = new HashSet<>();
         ProblemParser parser = new ProblemParser(processingEnv.getElementUtils());
         for (Element e : round.getElementsAnnotatedWith(typeElement(Names.LEVEL))) {
             if (!(e instanceof TypeElement type)) {
@@ -107,10 +108,14 @@ public final class BettyProcessor extends AbstractProcessor {
             try {
                 ProblemModel problem = parser.parse(type, level);
                 byPackage.computeIfAbsent(problem.packageName(), k -> new ArrayList<>()).add(problem);
+            } catch (ProblemParser.UnreadableAnnotation ex) {
+                // javac reports the broken annotation value itself; checking the rest would only add noise
+                unreadable.add(ProblemParser.packageOf(type));
             } catch (RuntimeException ex) {
                 report.error(type, level, Messages.internalError(type.getQualifiedName().toString(), ex));
             }
         }
+        unreadable.forEach(byPackage::remove);
         byPackage.forEach((packageName, problems) -> {
             try {
                 processProgram(new ProgramModel(packageName, problems));

@@ -58,6 +58,35 @@ class ProcessorEdgeCasesTest {
         }
     }
 
+    /**
+     * Code javac itself rejects (an unknown constant in {@code @Level}, unknown types in a
+     * dependency and a training-step signature) gets javac's errors only: the processor neither
+     * repeats them nor fails on the unreadable values.
+     */
+    @Test
+    void javacsOwnErrorsAreNotRepeatedOrTurnedIntoProcessorFailures() {
+        JavaFileObject unknownLevel = JavaFileObjects.forSourceLines("p.A",
+                "package p;",
+                "import org.betty4j.annotations.*;",
+                "@Level(value = NOPE)",
+                "public class A extends org.betty4j.processor.testing.TrainableStub {",
+                "    @TrainingStep public ai.djl.ndarray.NDArray step(ai.djl.training.dataset.Batch b) { return null; }",
+                "}");
+        JavaFileObject unknownTypes = JavaFileObjects.forSourceLines("q.B",
+                "package q;",
+                "import org.betty4j.annotations.*;",
+                "@Level(1)",
+                "public class B extends org.betty4j.processor.testing.TrainableStub {",
+                "    @Upper Missing m;",
+                "    @TrainingStep public NDArrayy step(ai.djl.training.dataset.Batch b) { return null; }",
+                "}");
+        Compilation compilation = javac().withProcessors(new BettyProcessor()).compile(unknownLevel, unknownTypes);
+        assertThat(compilation).hadErrorCount(3);
+        assertThat(compilation).hadErrorContaining("cannot find symbol").inFile(unknownLevel).onLine(3);
+        assertThat(compilation).hadErrorContaining("cannot find symbol").inFile(unknownTypes).onLine(5);
+        assertThat(compilation).hadErrorContaining("cannot find symbol").inFile(unknownTypes).onLine(6);
+    }
+
     /** An unexpected exception inside the processor becomes one error with context, not a javac crash. */
     @Test
     void unexpectedFailureIsReportedAsAnErrorWithContext() {

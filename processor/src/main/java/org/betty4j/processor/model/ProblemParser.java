@@ -29,14 +29,34 @@ public final class ProblemParser {
         this.elements = elements;
     }
 
+    /**
+     * A {@code @Level} or {@code @Hypergrad} value javac could not evaluate (a compile error it
+     * reports itself); the processor then leaves the package alone rather than add noise.
+     */
+    public static final class UnreadableAnnotation extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        UnreadableAnnotation(String what) {
+            super(what);
+        }
+    }
+
+    private static <T> T value(AnnotationValue value, Class<T> type, String what) {
+        Object v = value.getValue();
+        if (!type.isInstance(v)) {
+            throw new UnreadableAnnotation(what + " = " + value);
+        }
+        return type.cast(v);
+    }
+
     public ProblemModel parse(TypeElement type, AnnotationMirror level) {
         String qualified = type.getQualifiedName().toString();
         Optional<AnnotationValue> nameValue = AnnotationValues.explicit(level, "name");
-        String declaredName = (String) AnnotationValues.withDefault(elements, level, "name").getValue();
+        String declaredName = value(AnnotationValues.withDefault(elements, level, "name"), String.class, "name");
         String name = declaredName.isEmpty() ? type.getSimpleName().toString() : declaredName;
         AnnotationValue levelValue = AnnotationValues.withDefault(elements, level, "value");
         Optional<AnnotationValue> unrollValue = AnnotationValues.explicit(level, "unrollSteps");
-        int unrollSteps = (Integer) AnnotationValues.withDefault(elements, level, "unrollSteps").getValue();
+        int unrollSteps = value(AnnotationValues.withDefault(elements, level, "unrollSteps"), Integer.class, "unrollSteps");
 
         List<Dependency> fields = new ArrayList<>();
         for (VariableElement field : ElementFilter.fieldsIn(type.getEnclosedElements())) {
@@ -65,7 +85,7 @@ public final class ProblemParser {
         }
 
         Optional<HypergradModel> hypergrad = AnnotationValues.find(type, Names.HYPERGRAD).map(this::hypergrad);
-        return new ProblemModel(type, level, packageOf(type), name, (Integer) levelValue.getValue(), levelValue,
+        return new ProblemModel(type, level, packageOf(type), name, value(levelValue, Integer.class, "value"), levelValue,
                 unrollSteps, unrollValue, nameValue, fields, constructor, steps, hypergrad, stray);
     }
 
@@ -111,10 +131,14 @@ public final class ProblemParser {
 
     private HypergradModel hypergrad(AnnotationMirror mirror) {
         AnnotationValue methodValue = AnnotationValues.withDefault(elements, mirror, "value");
-        HypergradMethod method = HypergradMethod.valueOf(((VariableElement) methodValue.getValue()).getSimpleName().toString());
+        HypergradMethod method = HypergradMethod.valueOf(
+                value(methodValue, VariableElement.class, "@Hypergrad value").getSimpleName().toString());
         return new HypergradModel(mirror, method, methodValue,
-                AnnotationValues.explicit(mirror, "alpha").map(v -> new HypergradModel.Explicit<>(((Number) v.getValue()).doubleValue(), v)),
-                AnnotationValues.explicit(mirror, "iterations").map(v -> new HypergradModel.Explicit<>(((Number) v.getValue()).intValue(), v)),
-                AnnotationValues.explicit(mirror, "firstOrder").map(v -> new HypergradModel.Explicit<>((Boolean) v.getValue(), v)));
+                AnnotationValues.explicit(mirror, "alpha")
+                        .map(v -> new HypergradModel.Explicit<>(value(v, Number.class, "alpha").doubleValue(), v)),
+                AnnotationValues.explicit(mirror, "iterations")
+                        .map(v -> new HypergradModel.Explicit<>(value(v, Number.class, "iterations").intValue(), v)),
+                AnnotationValues.explicit(mirror, "firstOrder")
+                        .map(v -> new HypergradModel.Explicit<>(value(v, Boolean.class, "firstOrder"), v)));
     }
 }

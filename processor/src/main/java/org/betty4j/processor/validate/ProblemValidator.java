@@ -209,7 +209,7 @@ public final class ProblemValidator {
         List<VariableElement> parameters = step.parameters();
         if (parameters.isEmpty()) {
             report.error(method, step.annotation(), Messages.trainingStepFirstParameter(type, name, null));
-        } else if (!isClass(parameters.get(0).asType(), Names.BATCH)) {
+        } else if (!isClass(parameters.get(0).asType(), Names.BATCH) && !isError(parameters.get(0).asType())) {
             report.error(parameters.get(0), Messages.trainingStepFirstParameter(type, name,
                     parameters.get(0).asType().toString()));
         }
@@ -220,9 +220,14 @@ public final class ProblemValidator {
             }
         }
         TypeMirror returned = method.getReturnType();
-        if (!isClass(returned, Names.NDARRAY) && !isClass(returned, Names.COST)) {
+        if (!isClass(returned, Names.NDARRAY) && !isClass(returned, Names.COST) && !isError(returned)) {
             report.error(method, step.annotation(), Messages.trainingStepReturn(type, name, returned.toString()));
         }
+    }
+
+    /** A type javac could not resolve: it reports that itself. */
+    private static boolean isError(TypeMirror type) {
+        return type.getKind() == TypeKind.ERROR;
     }
 
     private static boolean isClass(TypeMirror type, String qualifiedName) {
@@ -235,7 +240,8 @@ public final class ProblemValidator {
         TypeElement error = elements.getTypeElement(Error.class.getCanonicalName());
         List<String> out = new ArrayList<>();
         for (TypeMirror thrown : executable.getThrownTypes()) {
-            boolean unchecked = types.isAssignable(thrown, runtime.asType()) || types.isAssignable(thrown, error.asType());
+            boolean unchecked = isError(thrown) || types.isAssignable(thrown, runtime.asType())
+                    || types.isAssignable(thrown, error.asType());
             if (!unchecked) {
                 out.add(thrown.toString());
             }
@@ -291,6 +297,9 @@ public final class ProblemValidator {
             }
         }
         TypeMirror declared = d.type();
+        if (declared.getKind() == TypeKind.ERROR) {
+            return Optional.empty(); // javac reports the unknown type; the edge is simply missing
+        }
         if (declared.getKind().isPrimitive()) {
             report.error(element, d.annotation(), Messages.dependencyPrimitive(annotation, type, member, declared.toString()));
             return Optional.empty();
