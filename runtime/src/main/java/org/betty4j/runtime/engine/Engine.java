@@ -92,6 +92,11 @@ public final class Engine implements AutoCloseable {
         return state(problemName).params;
     }
 
+    /** Steps of {@code problemName} whose update was skipped for a non-finite value. */
+    public int skippedSteps(String problemName) {
+        return state(problemName).skippedSteps;
+    }
+
     /** Arrays the engine's managers hold right now (for leak checks). */
     public int heldArrayCount() {
         return root == null ? 0 : root.getManagedArrays().size();
@@ -154,8 +159,18 @@ public final class Engine implements AutoCloseable {
         if (!problem.allLowersReady()) {
             return;
         }
+        ProblemNode node = problem.node;
+        int updateEvery = node.gradientAccumulation();
+        int cycle = node.unrollSteps() * updateEvery;
+        if (problem.localSteps % cycle == 0) {
+            withoutRecording(() -> node.trainable().onInnerLoopStart());
+        }
         problem.localSteps++;
+        int epochBefore = problem.data.epoch();
         problem.replaceBatch(problem.data.next(problem.manager));
+        if (problem.data.epoch() > epochBefore) {
+            node.trainable().onEpoch(problem.data.epoch());
+        }
         try (StepScope ignored = new StepScope(root.newSubManager(), states.values())) {
             Cost cost;
             NDList grads;
@@ -165,20 +180,54 @@ public final class Engine implements AutoCloseable {
             }
             checkFinite(problem, grads);
             try (GradMode off = GradMode.disabled()) {
-                problem.optimizer.step(problem.params, grads, problem.optimizerState);
+                NDList update = problem.accumulate(grads, updateEvery);
+                if (update != null) {
+                    clip(node, update);
+                    node.trainable().afterGradients(problem.params, update);
+                    checkFinite(problem, update);
+                    problem.optimizer.step(problem.params, update, problem.optimizerState);
+                    problem.clearAccumulated();
+                    node.trainable().afterUpdate();
+                }
             }
             double loss = cost.loss().toArray()[0].doubleValue();
             log(problem, loss, cost);
             for (EngineListener l : listeners) {
-                l.onProblemStep(problem.node, problem.localSteps, globalStep, loss, cost);
+                l.onProblemStep(node, problem.localSteps, globalStep, loss, cost);
             }
+        } catch (NonFiniteValueException e) {
+            if (!config.skipNonFinite()) {
+                throw e;
+            }
+            problem.clearAccumulated();
+            problem.skippedSteps++;
+            LOG.warn("skipped the update: {}", e.getMessage());
         }
         problem.ready.replaceAll((k, v) -> false);
-        if (problem.localSteps % problem.node.unrollSteps() == 0) {
-            for (String upperName : program.uppersUsingOptimumOf(problem.node.name())) {
+        if (problem.localSteps % cycle == 0 && problem.localSteps > node.warmupSteps()) {
+            for (String upperName : program.uppersUsingOptimumOf(node.name())) {
                 ProblemState upper = states.get(upperName);
-                upper.ready.put(problem.node.name(), true);
+                upper.ready.put(node.name(), true);
                 step(upper);
+            }
+        }
+    }
+
+    private static void withoutRecording(Runnable r) {
+        try (GradMode off = GradMode.disabled()) {
+            r.run();
+        }
+    }
+
+    /** Scales the update down to the node's maximum norm, in place. */
+    private static void clip(ProblemNode node, NDList update) {
+        if (node.clipGradNorm() > 0) {
+            double norm = Vectors.norm(update);
+            if (norm > node.clipGradNorm()) {
+                double scale = node.clipGradNorm() / norm;
+                for (NDArray g : update) {
+                    g.muli(scale);
+                }
             }
         }
     }

@@ -11,6 +11,7 @@ public final class EngineConfig {
     private final int logEvery;
     private final boolean progressBar;
     private final Map<String, String> options;
+    private final boolean skipNonFinite;
 
     private EngineConfig(Builder b) {
         this.iterations = b.iterations;
@@ -18,6 +19,15 @@ public final class EngineConfig {
         this.logEvery = b.logEvery;
         this.progressBar = b.progressBar;
         this.options = Map.copyOf(b.options);
+        this.skipNonFinite = b.skipNonFinite;
+    }
+
+    /**
+     * On a NaN or infinite loss or gradient: skip that update and go on (true), or stop the run
+     * with a {@link NonFiniteValueException} (false, the default).
+     */
+    public boolean skipNonFinite() {
+        return skipNonFinite;
     }
 
     public static Builder builder() {
@@ -53,6 +63,12 @@ public final class EngineConfig {
         private int logEvery = 0;
         private boolean progressBar = false;
         private final Map<String, String> options = new LinkedHashMap<>();
+        private boolean skipNonFinite;
+
+        public Builder optSkipNonFinite(boolean skip) {
+            this.skipNonFinite = skip;
+            return this;
+        }
 
         public Builder optIterations(int iterations) {
             if (iterations < 0) {

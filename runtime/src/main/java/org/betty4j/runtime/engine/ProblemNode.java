@@ -19,6 +19,9 @@ public final class ProblemNode {
     private final CostFunction costFunction;
     private final int unrollSteps;
     private final HypergradConfig hypergrad;
+    private final int warmupSteps;
+    private final int gradientAccumulation;
+    private final double clipGradNorm;
 
     private ProblemNode(Builder b) {
         this.name = b.name;
@@ -27,6 +30,21 @@ public final class ProblemNode {
         this.costFunction = b.costFunction;
         this.unrollSteps = b.unrollSteps;
         this.hypergrad = b.hypergrad;
+        this.warmupSteps = b.warmupSteps;
+        this.gradientAccumulation = b.gradientAccumulation;
+        this.clipGradNorm = b.clipGradNorm;
+    }
+
+    /** A builder holding every setting of this node, to change some of them. */
+    public Builder toBuilder() {
+        Builder b = new Builder(name, level, trainable);
+        b.costFunction = costFunction;
+        b.unrollSteps = unrollSteps;
+        b.hypergrad = hypergrad;
+        b.warmupSteps = warmupSteps;
+        b.gradientAccumulation = gradientAccumulation;
+        b.clipGradNorm = clipGradNorm;
+        return b;
     }
 
     public static Builder builder(String name, int level, Trainable trainable) {
@@ -58,6 +76,21 @@ public final class ProblemNode {
         return hypergrad;
     }
 
+    /** Local steps before this problem first signals its uppers (they wait for a trained lower). */
+    public int warmupSteps() {
+        return warmupSteps;
+    }
+
+    /** Local steps whose gradients are averaged into one parameter update. */
+    public int gradientAccumulation() {
+        return gradientAccumulation;
+    }
+
+    /** Maximum global L2 norm of an update's gradient; 0 turns clipping off. */
+    public double clipGradNorm() {
+        return clipGradNorm;
+    }
+
     @Override
     public String toString() {
         return name + " (level " + level + ")";
@@ -70,6 +103,9 @@ public final class ProblemNode {
         private CostFunction costFunction;
         private int unrollSteps = 1;
         private HypergradConfig hypergrad = HypergradConfig.defaults(HypergradMethod.AID_FD);
+        private int warmupSteps;
+        private int gradientAccumulation = 1;
+        private double clipGradNorm;
 
         private Builder(String name, int level, Trainable trainable) {
             this.name = Objects.requireNonNull(name, "name");
@@ -96,6 +132,31 @@ public final class ProblemNode {
 
         public Builder optHypergrad(HypergradConfig hypergrad) {
             this.hypergrad = Objects.requireNonNull(hypergrad, "hypergrad");
+            return this;
+        }
+
+        public Builder optWarmupSteps(int warmupSteps) {
+            if (warmupSteps < 0) {
+                throw new IllegalArgumentException(name + ": warm-up steps must be >= 0, got " + warmupSteps);
+            }
+            this.warmupSteps = warmupSteps;
+            return this;
+        }
+
+        public Builder optGradientAccumulation(int steps) {
+            if (steps < 1) {
+                throw new IllegalArgumentException(name + ": gradient accumulation must be >= 1, got " + steps);
+            }
+            this.gradientAccumulation = steps;
+            return this;
+        }
+
+        public Builder optClipGradNorm(double maxNorm) {
+            if (!(maxNorm >= 0) || Double.isInfinite(maxNorm)) {
+                throw new IllegalArgumentException(name + ": the gradient clipping norm must be >= 0 and finite (0: off), got "
+                        + maxNorm);
+            }
+            this.clipGradNorm = maxNorm;
             return this;
         }
 

@@ -29,6 +29,10 @@ final class ProblemState implements AutoCloseable {
     final Map<String, Boolean> ready = new LinkedHashMap<>();
     Batch lastBatch;
     int localSteps;
+    int skippedSteps;
+    /** Running mean of the gradients of an update being accumulated; null when none. */
+    private NDList accumulated;
+    private int accumulatedSteps;
 
     ProblemState(ProblemNode node, NDManager manager, BestResponseJacobian jacobian, List<String> lowers) {
         this.node = node;
@@ -64,6 +68,44 @@ final class ProblemState implements AutoCloseable {
 
     boolean allLowersReady() {
         return !ready.containsValue(false);
+    }
+
+    /**
+     * Adds one step's gradients to the update being accumulated. Returns the update when
+     * {@code every} steps have been added (gradients averaged), else null.
+     */
+    NDList accumulate(NDList grads, int every) {
+        if (every == 1) {
+            // own, contiguous copies: autograd may return broadcast views that forbid in-place
+            // changes (clipping, afterGradients)
+            NDList copies = new NDList(grads.size());
+            for (NDArray g : grads) {
+                copies.add(g.mul(1)); // a dense result even for a broadcast view (clone keeps strides)
+            }
+            return copies;
+        }
+        if (accumulated == null) {
+            accumulated = new NDList(grads.size());
+            for (NDArray g : grads) {
+                accumulated.add(optimizerState.zeros(g.getShape(), g.getDataType()));
+            }
+        }
+        for (int i = 0; i < grads.size(); i++) {
+            try (NDArray scaled = grads.get(i).div(every)) {
+                accumulated.get(i).addi(scaled);
+            }
+        }
+        accumulatedSteps++;
+        return accumulatedSteps == every ? accumulated : null;
+    }
+
+    void clearAccumulated() {
+        if (accumulated != null) {
+            for (NDArray a : accumulated) {
+                a.muli(0);
+            }
+        }
+        accumulatedSteps = 0;
     }
 
     void replaceBatch(Batch batch) {

@@ -1,5 +1,6 @@
 package org.betty4j.runtime.problem;
 
+import ai.djl.ndarray.NDList;
 import ai.djl.nn.ParameterList;
 import org.betty4j.runtime.data.BatchSource;
 import org.betty4j.runtime.optim.Optimizer;
@@ -46,4 +47,22 @@ public interface Trainable {
 
     /** Endless training data: the engine asks for one batch per local step. */
     BatchSource data();
+
+    /**
+     * Called with the gradient of an update before the optimizer uses it (after accumulation
+     * and clipping), e.g. to inspect or change it in place. Recording is off.
+     */
+    default void afterGradients(NDList parameters, NDList gradients) {}
+
+    /** Called after each parameter update, e.g. to clamp a hyperparameter to >= 0. Recording is off. */
+    default void afterUpdate() {}
+
+    /**
+     * Called at the start of each inner loop, i.e. before the first local step of every cycle of
+     * {@code unrollSteps} updates, e.g. to reset a lower problem. Recording is off.
+     */
+    default void onInnerLoopStart() {}
+
+    /** Called when this problem's data source has completed an epoch (1 after the first). */
+    default void onEpoch(int epoch) {}
 }

@@ -51,7 +51,7 @@ final class ToyProblem implements Trainable {
     }
 
     /** A problem node whose cost is {@code cost(theta)} of other problems' arrays. */
-    static ProblemNode node(String name, int level, ToyProblem problem, int unroll, Function<Batch, NDArray> cost) {
+    static ProblemNode node(String name, int level, org.betty4j.runtime.problem.Trainable problem, int unroll, Function<Batch, NDArray> cost) {
         return ProblemNode.builder(name, level, problem)
                 .costFunction(batch -> org.betty4j.runtime.problem.Cost.of(cost.apply(batch)))
                 .optUnrollSteps(unroll)
