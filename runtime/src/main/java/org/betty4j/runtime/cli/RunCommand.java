@@ -11,6 +11,8 @@ import org.betty4j.runtime.engine.Engine;
 import org.betty4j.runtime.engine.EngineConfig;
 import org.betty4j.runtime.engine.ProblemNode;
 import org.betty4j.runtime.engine.Program;
+import org.betty4j.runtime.onnx.OnnxExportListener;
+import org.betty4j.runtime.onnx.OnnxExportable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -46,6 +48,11 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--output-dir", paramLabel = "DIR",
             description = "Write graph.txt, graph.dot, losses.csv (and validation.csv) here.")
     Path outputDir;
+
+    @Option(names = "--export-onnx", paramLabel = "DIR",
+            description = "At the end of the run, write DIR/<problem>.onnx for every problem that implements"
+                    + " org.betty4j.runtime.onnx.OnnxExportable.")
+    Path exportOnnx;
 
     @Option(names = "--log-every", paramLabel = "N",
             description = "Log losses every N local steps (default: ${DEFAULT-VALUE}; 0: never).")
@@ -108,6 +115,10 @@ final class RunCommand implements Callable<Integer> {
             throw new UsageException("--validate-every " + validateEvery + " has no effect: no problem of program "
                     + program.name() + " implements " + Validating.class.getName());
         }
+        if (exportOnnx != null && !OnnxExportListener.anyExportable(original)) {
+            throw new UsageException("--export-onnx " + exportOnnx + ": no problem of program " + program.name()
+                    + " implements " + OnnxExportable.class.getName() + ", so there is nothing to export");
+        }
         checkDevice();
         Map<String, String> programOptions = new LinkedHashMap<>(options);
         programOptions.putAll(overrides.options());
@@ -121,6 +132,9 @@ final class RunCommand implements Callable<Integer> {
         try (RunRecorder recorder = new RunRecorder(program, validating, validateEvery, outputDir, out);
                 Engine engine = new Engine(program, config)) {
             engine.addListener(recorder);
+            if (exportOnnx != null) {
+                engine.addListener(new OnnxExportListener(exportOnnx, out));
+            }
             engine.run();
         }
         return ProgramMain.OK;
