@@ -88,6 +88,8 @@ class InvalidProgramsTest {
         expect("HypergradFirstOrderWithCg", "@Hypergrad(AID_CG) on A sets firstOrder = true, which means nothing");
         expect("UpperOutsideProblem", "@Upper is used in bad.upperoutsideproblem.Helper, which is not a @Level problem");
         expect("HypergradOutsideProblem", "@Hypergrad is used in bad.hypergradoutsideproblem.A, which is not a @Level problem");
+        expect("EngineNameTaken", "The generated wiring class bad.enginenametaken.AEngine (named after the top problem A)"
+                + " would clash with an existing class of that name");
         // several independent mistakes in one compile: every one reported, once
         expect("SeveralIndependentErrors",
                 "@Hypergrad(ITD_RMAD) on A sets iterations, which ITD_RMAD does not use",

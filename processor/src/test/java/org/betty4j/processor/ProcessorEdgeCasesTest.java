@@ -7,12 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import com.google.testing.compile.Compilation;
 import com.google.testing.compile.JavaFileObjects;
 import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.List;
 import javax.tools.JavaFileObject;
 import org.betty4j.annotations.Level;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Situations beyond one fixture: the class path, several programs in one compile, the catch-all. */
 class ProcessorEdgeCasesTest {
@@ -85,6 +90,49 @@ class ProcessorEdgeCasesTest {
         assertThat(compilation).hadErrorContaining("cannot find symbol").inFile(unknownLevel).onLine(3);
         assertThat(compilation).hadErrorContaining("cannot find symbol").inFile(unknownTypes).onLine(5);
         assertThat(compilation).hadErrorContaining("cannot find symbol").inFile(unknownTypes).onLine(6);
+    }
+
+    /**
+     * A problem of the same package that comes from a class file (compiled earlier) cannot be
+     * part of the program generated now: one error at the dependency.
+     */
+    @Test
+    void dependencyOnAProblemFromAClassFileIsRejected(@TempDir Path classes) throws IOException {
+        JavaFileObject upper = JavaFileObjects.forSourceLines("p.B",
+                "package p;",
+                "import org.betty4j.annotations.*;",
+                "@Level(2)",
+                "public class B extends org.betty4j.processor.testing.TrainableStub {",
+                "    @TrainingStep public ai.djl.ndarray.NDArray step(ai.djl.training.dataset.Batch b) { return null; }",
+                "}");
+        Compilation first = javac().compile(upper); // no processor: just B.class
+        assertThat(first).succeeded();
+        for (JavaFileObject f : first.generatedFiles()) {
+            if (f.getKind() == JavaFileObject.Kind.CLASS) {
+                Path target = classes.resolve("p").resolve(Path.of(f.toUri().getPath()).getFileName().toString());
+                Files.createDirectories(target.getParent());
+                try (InputStream in = f.openInputStream()) {
+                    Files.copy(in, target);
+                }
+            }
+        }
+        JavaFileObject lower = JavaFileObjects.forSourceLines("p.A",
+                "package p;",
+                "import org.betty4j.annotations.*;",
+                "@Level(1)",
+                "public class A extends org.betty4j.processor.testing.TrainableStub {",
+                "    @Upper B b;",
+                "    @TrainingStep public ai.djl.ndarray.NDArray step(ai.djl.training.dataset.Batch b) { return null; }",
+                "}");
+        List<File> classpath = new ArrayList<>();
+        classpath.add(classes.toFile());
+        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            classpath.add(new File(entry));
+        }
+        Compilation compilation = javac().withProcessors(new BettyProcessor()).withClasspath(classpath).compile(lower);
+        assertThat(compilation).hadErrorCount(1);
+        assertThat(compilation).hadErrorContaining("refers to problem p.B, which is not being compiled with this program")
+                .inFile(lower).onLine(5);
     }
 
     /** An unexpected exception inside the processor becomes one error with context, not a javac crash. */
