@@ -135,6 +135,68 @@ class ProcessorEdgeCasesTest {
                 .inFile(lower).onLine(5);
     }
 
+    /**
+     * Another processor generates a {@code @Level} class in round 1; the Betty processor sees it
+     * in round 2. In a package whose engine was already generated in round 1 that is an error;
+     * in a package of its own it is simply a program generated in round 2.
+     */
+    @Test
+    void problemsFromLaterRoundsAreHandled() {
+        JavaFileObject first = JavaFileObjects.forSourceLines("p.A",
+                "package p;",
+                "import org.betty4j.annotations.*;",
+                "@Level(1)",
+                "public class A extends org.betty4j.processor.testing.TrainableStub {",
+                "    @TrainingStep public ai.djl.ndarray.NDArray step(ai.djl.training.dataset.Batch b) { return null; }",
+                "}");
+        Compilation samePackage = javac().withProcessors(new BettyProcessor(), new GeneratesProblem("p"))
+                .compile(first);
+        assertThat(samePackage).hadErrorCount(1);
+        assertThat(samePackage).hadErrorContaining("Program p gets @Level classes from a later annotation-processing round");
+
+        Compilation otherPackage = javac().withProcessors(new BettyProcessor(), new GeneratesProblem("late"))
+                .compile(first);
+        assertThat(otherPackage).succeededWithoutWarnings();
+        assertThat(otherPackage).generatedSourceFile("p.AEngine");
+        assertThat(otherPackage).generatedSourceFile("late.LateEngine");
+    }
+
+    /** Writes a one-problem class {@code <package>.Late} in the first round. */
+    @javax.annotation.processing.SupportedAnnotationTypes("*")
+    private static final class GeneratesProblem extends javax.annotation.processing.AbstractProcessor {
+        private final String packageName;
+        private boolean done;
+
+        GeneratesProblem(String packageName) {
+            this.packageName = packageName;
+        }
+
+        @Override
+        public javax.lang.model.SourceVersion getSupportedSourceVersion() {
+            return javax.lang.model.SourceVersion.latestSupported();
+        }
+
+        @Override
+        public boolean process(java.util.Set<? extends javax.lang.model.element.TypeElement> annotations,
+                javax.annotation.processing.RoundEnvironment round) {
+            if (done) {
+                return false;
+            }
+            done = true;
+            try (java.io.Writer w = processingEnv.getFiler().createSourceFile(packageName + ".Late").openWriter()) {
+                w.write("package " + packageName + ";\n"
+                        + "@org.betty4j.annotations.Level(1)\n"
+                        + "public class Late extends org.betty4j.processor.testing.TrainableStub {\n"
+                        + "  @org.betty4j.annotations.TrainingStep\n"
+                        + "  public ai.djl.ndarray.NDArray step(ai.djl.training.dataset.Batch b) { return null; }\n"
+                        + "}\n");
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return false;
+        }
+    }
+
     /** An unexpected exception inside the processor becomes one error with context, not a javac crash. */
     @Test
     void unexpectedFailureIsReportedAsAnErrorWithContext() {
