@@ -10,6 +10,10 @@ import org.betty4j.runtime.autograd.GradMode;
  * {@code -(∂²C/∂θ_prev∂θ_curr)·v ≈ (∇_prev C(θ_curr - εv) - ∇_prev C(θ_curr + εv)) / 2ε},
  * {@code ε = α/‖v‖}. Only first derivatives are taken; the error is O(ε²).
  *
+ * <p>With {@link HypergradConfig#firstOrder()} the mixed second-order term is dropped, as in
+ * DARTS' first-order variant: the best response is treated as constant and the product is zero,
+ * so the upper problem follows only its direct gradient along this path.
+ *
  * <p>{@code curr}'s parameters are restored bit-exactly from a copy afterwards (adding and
  * subtracting εv would leave rounding residue in them).
  */
@@ -17,6 +21,9 @@ public final class AidFiniteDifference implements BestResponseJacobian {
 
     @Override
     public NDList apply(NDList v, JacobianContext ctx) {
+        if (ctx.config().firstOrder()) {
+            return Vectors.zerosLike(ctx.prevParams(), v.get(0).getManager());
+        }
         double norm = Vectors.norm(v);
         if (norm == 0) {
             // nothing flows back: the upper cost does not depend on this optimum

@@ -149,57 +149,72 @@ class MultilevelHypergradientTest {
             {HypergradMethod.AID_CG, HypergradMethod.AID_NEUMANN, HypergradMethod.AID_FD},
         };
         for (HypergradMethod[] methods : cases) {
-            Random r = new Random(34);
-            CoupledQuadratic costBase = new CoupledQuadratic(r, 2, 1, 1.4, 2.2, 3);
-            CoupledQuadratic costLeft = new CoupledQuadratic(r, 4, 1, 2, 3);
-            CoupledQuadratic costRight = new CoupledQuadratic(r, 4, 1.5, 2.5);
-            double[] lambda0 = LinearAlgebra.randomVector(r, 2);
-            double[] targetLeft = LinearAlgebra.randomVector(r, 3);
-            double[] targetRight = LinearAlgebra.randomVector(r, 2);
-            double[] b0 = costBase.bestResponse(lambda0);
-            double[] l0 = costLeft.bestResponse(b0);
-            double[] r0 = costRight.bestResponse(b0);
-            VectorProblem base = new VectorProblem(b0, LOWER_RATE);
-            VectorProblem left = new VectorProblem(l0, LOWER_RATE);
-            VectorProblem right = new VectorProblem(r0, LOWER_RATE);
-            VectorProblem meta = new VectorProblem(lambda0, TOP_RATE);
-            Program program = Program.builder("figure-1")
-                    .problem(node("Base", 1, base, config(methods[0], costBase),
-                            () -> costBase.cost(base.theta, meta.theta)))
-                    .problem(node("Left", 2, left, config(methods[1], costLeft),
-                            () -> costLeft.cost(left.theta, base.theta)))
-                    .problem(node("Right", 2, right, config(methods[2], costRight),
-                            () -> costRight.cost(right.theta, base.theta)))
-                    .problem(node("Meta", 3, meta, HypergradConfig.defaults(HypergradMethod.AID_FD),
-                            () -> topCost(meta.theta, new NDArray[] {left.theta, right.theta},
-                                    new double[][] {targetLeft, targetRight})))
-                    .upperToLower("Meta", "Base")
-                    .lowerToUpper("Base", "Left")
-                    .lowerToUpper("Base", "Right")
-                    .lowerToUpper("Left", "Meta")
-                    .lowerToUpper("Right", "Meta")
-                    .path("Meta", "Left", "Base", "Meta")
-                    .path("Meta", "Right", "Base", "Meta")
-                    .build();
-            double[] throughLeft = costBase.product(methods[0],
-                    costLeft.product(methods[1], LinearAlgebra.minus(l0, targetLeft)));
-            double[] throughRight = costBase.product(methods[0],
-                    costRight.product(methods[2], LinearAlgebra.minus(r0, targetRight)));
-            double[] expected = LinearAlgebra.plus(LinearAlgebra.scaled(lambda0, RHO),
-                    LinearAlgebra.plus(throughLeft, throughRight));
-            double[] identityPaths = LinearAlgebra.plus(LinearAlgebra.scaled(lambda0, RHO), LinearAlgebra.plus(
-                    costBase.product(HypergradMethod.AID_FD,
-                            costLeft.product(HypergradMethod.AID_FD, LinearAlgebra.minus(l0, targetLeft))),
-                    costBase.product(HypergradMethod.AID_FD,
-                            costRight.product(HypergradMethod.AID_FD, LinearAlgebra.minus(r0, targetRight)))));
-            assertDiscriminates(methods, expected, identityPaths);
-            double[] observed = firstTopGradient(program, "Meta", lambda0);
-            double error = LinearAlgebra.relativeError(observed, expected);
-            double tol = tolerance(methods);
-            System.out.printf("Figure 1, Base %s, Left %s, Right %s: relative error of the top update %.3e "
-                    + "(tolerance %.0e)%n", methods[0], methods[1], methods[2], error, tol);
-            assertTrue(error < tol, "relative error " + error + " for " + String.join("/",
-                    methods[0].name(), methods[1].name(), methods[2].name()));
+            figureOne(methods, false);
         }
+    }
+
+    /**
+     * AID_FD with firstOrder on Left drops Left's mixed term (DARTS' first-order variant): the
+     * path through Left contributes nothing and the update is ρλ + the path through Right.
+     */
+    @Test
+    void firstOrderAidFdDropsItsPath() {
+        figureOne(new HypergradMethod[] {HypergradMethod.AID_CG, HypergradMethod.AID_FD, HypergradMethod.AID_CG}, true);
+    }
+
+    private static void figureOne(HypergradMethod[] methods, boolean leftFirstOrder) {
+        Random r = new Random(34);
+        CoupledQuadratic costBase = new CoupledQuadratic(r, 2, 1, 1.4, 2.2, 3);
+        CoupledQuadratic costLeft = new CoupledQuadratic(r, 4, 1, 2, 3);
+        CoupledQuadratic costRight = new CoupledQuadratic(r, 4, 1.5, 2.5);
+        double[] lambda0 = LinearAlgebra.randomVector(r, 2);
+        double[] targetLeft = LinearAlgebra.randomVector(r, 3);
+        double[] targetRight = LinearAlgebra.randomVector(r, 2);
+        double[] b0 = costBase.bestResponse(lambda0);
+        double[] l0 = costLeft.bestResponse(b0);
+        double[] r0 = costRight.bestResponse(b0);
+        VectorProblem base = new VectorProblem(b0, LOWER_RATE);
+        VectorProblem left = new VectorProblem(l0, LOWER_RATE);
+        VectorProblem right = new VectorProblem(r0, LOWER_RATE);
+        VectorProblem meta = new VectorProblem(lambda0, TOP_RATE);
+        Program program = Program.builder("figure-1")
+                .problem(node("Base", 1, base, config(methods[0], costBase),
+                        () -> costBase.cost(base.theta, meta.theta)))
+                .problem(node("Left", 2, left, leftFirstOrder
+                        ? new HypergradConfig(HypergradMethod.AID_FD, 0.01, 0, true) : config(methods[1], costLeft),
+                        () -> costLeft.cost(left.theta, base.theta)))
+                .problem(node("Right", 2, right, config(methods[2], costRight),
+                        () -> costRight.cost(right.theta, base.theta)))
+                .problem(node("Meta", 3, meta, HypergradConfig.defaults(HypergradMethod.AID_FD),
+                        () -> topCost(meta.theta, new NDArray[] {left.theta, right.theta},
+                                new double[][] {targetLeft, targetRight})))
+                .upperToLower("Meta", "Base")
+                .lowerToUpper("Base", "Left")
+                .lowerToUpper("Base", "Right")
+                .lowerToUpper("Left", "Meta")
+                .lowerToUpper("Right", "Meta")
+                .path("Meta", "Left", "Base", "Meta")
+                .path("Meta", "Right", "Base", "Meta")
+                .build();
+        double[] throughLeft = leftFirstOrder ? new double[2] : costBase.product(methods[0],
+                costLeft.product(methods[1], LinearAlgebra.minus(l0, targetLeft)));
+        double[] throughRight = costBase.product(methods[0],
+                costRight.product(methods[2], LinearAlgebra.minus(r0, targetRight)));
+        double[] expected = LinearAlgebra.plus(LinearAlgebra.scaled(lambda0, RHO),
+                LinearAlgebra.plus(throughLeft, throughRight));
+        double[] identityPaths = LinearAlgebra.plus(LinearAlgebra.scaled(lambda0, RHO), LinearAlgebra.plus(
+                costBase.product(HypergradMethod.AID_FD,
+                        costLeft.product(HypergradMethod.AID_FD, LinearAlgebra.minus(l0, targetLeft))),
+                costBase.product(HypergradMethod.AID_FD,
+                        costRight.product(HypergradMethod.AID_FD, LinearAlgebra.minus(r0, targetRight)))));
+        assertDiscriminates(methods, expected, identityPaths);
+        double[] observed = firstTopGradient(program, "Meta", lambda0);
+        double error = LinearAlgebra.relativeError(observed, expected);
+        double tol = tolerance(methods);
+        System.out.printf("Figure 1, Base %s, Left %s%s, Right %s: relative error of the top update %.3e "
+                + "(tolerance %.0e)%n", methods[0], methods[1], leftFirstOrder ? " first-order" : "", methods[2],
+                error, tol);
+        assertTrue(error < tol, "relative error " + error + " for " + String.join("/",
+                methods[0].name(), methods[1].name(), methods[2].name()));
     }
 }

@@ -1,0 +1,124 @@
+package org.betty4j.runtime.bench;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import java.util.List;
+import org.betty4j.annotations.HypergradMethod;
+import org.betty4j.runtime.autograd.Autograd;
+import org.betty4j.runtime.autograd.GradMode;
+import org.betty4j.runtime.hypergrad.BestResponseJacobian;
+import org.betty4j.runtime.hypergrad.HypergradConfig;
+import org.betty4j.runtime.hypergrad.Hypergradients;
+import org.betty4j.runtime.hypergrad.JacobianContext;
+
+/**
+ * Cost of one hypergradient per best-response method, as a ratio to one plain gradient step of
+ * the lower problem, with the resident memory it needs. Not a test: run it with
+ *
+ * <pre>
+ * cd runtime &amp;&amp; mvn -q -B -o test-compile exec:exec -Dexec.executable=java -Dexec.classpathScope=test \
+ *   -Dexec.args="-Dai.djl.offline=true -cp %classpath org.betty4j.runtime.bench.HypergradientBenchmark"
+ * </pre>
+ *
+ * <p>The lower problem is float32 ridge regression with a per-row weight decay:
+ * {@code C_L(W, λ) = mean((XW − Y)²) + ½·1e-3·Σ_ij exp(λ_i) W_ij²}, W of {@code d×d}; the upper
+ * cost is the same squared error on validation data. A plain step = lower cost, its gradient
+ * and the SGD update. A hypergradient = upper cost, {@code v = ∂C_U/∂W}, and the method's
+ * best-response product to λ (AID_CG and AID_NEUMANN with 3 iterations, their defaults).
+ * Memory: resident memory (VmRSS) sampled right after each product, before the step's arrays
+ * are freed, minus the resident memory before the method's first run.
+ */
+public final class HypergradientBenchmark {
+
+    private static final int BATCH = 64;
+
+    public static void main(String[] args) {
+        System.out.println("| lower parameters | method | median ms per plain step | median ms per hypergradient | ratio | "
+                + "step memory above baseline (MiB) | process peak RSS (MiB) |");
+        System.out.println("|---|---|---|---|---|---|---|");
+        run(32, 200);
+        run(1000, 15);
+    }
+
+    private static void run(int d, int reps) {
+        try (NDManager base = NDManager.newBaseManager()) {
+            base.getEngine().setRandomSeed(7);
+            NDArray w = base.randomNormal(0, 0.1f, new Shape(d, d), DataType.FLOAT32);
+            NDArray lambda = base.zeros(new Shape(d), DataType.FLOAT32);
+            w.setRequiresGradient(true);
+            lambda.setRequiresGradient(true);
+            float scale = (float) (1 / Math.sqrt(d));
+            NDArray x = base.randomNormal(0, scale, new Shape(BATCH, d), DataType.FLOAT32);
+            NDArray y = base.randomNormal(0, 1, new Shape(BATCH, d), DataType.FLOAT32);
+            NDArray xVal = base.randomNormal(0, scale, new Shape(BATCH, d), DataType.FLOAT32);
+            NDArray yVal = base.randomNormal(0, 1, new Shape(BATCH, d), DataType.FLOAT32);
+            List<NDArray> held = List.of(w, lambda, x, y, xVal, yVal);
+            long params = (long) d * d;
+
+            double plainMs = time(base, held, reps, () -> {
+                NDList g = Autograd.get().grad(lowerCost(w, lambda, x, y), new NDList(w), false);
+                try (GradMode off = GradMode.disabled()) {
+                    w.subi(g.get(0).mul(1e-3f));
+                }
+            }).msPerRep;
+            for (HypergradMethod method : new HypergradMethod[] {
+                    HypergradMethod.AID_FD, HypergradMethod.AID_CG, HypergradMethod.AID_NEUMANN}) {
+                HypergradConfig config = HypergradConfig.defaults(method);
+                BestResponseJacobian jacobian = Hypergradients.forConfig("Lower", config);
+                JacobianContext ctx = new JacobianContext("Lower", "Upper", new NDList(w), new NDList(lambda),
+                        () -> lowerCost(w, lambda, x, y), config, Autograd.get());
+                Timing t = time(base, held, reps, () -> {
+                    NDArray upper = xVal.matMul(w).sub(yVal).square().mean();
+                    NDList v = Autograd.get().grad(upper, new NDList(w), false);
+                    jacobian.apply(v, ctx);
+                });
+                System.out.printf("| %,d | %s | %.3f | %.3f | %.2f | %.1f | %.0f |%n", params, config, plainMs,
+                        t.msPerRep, t.msPerRep / plainMs, t.stepKiB / 1024.0, ResidentMemory.peakKiB() / 1024.0);
+            }
+        }
+    }
+
+    private static NDArray lowerCost(NDArray w, NDArray lambda, NDArray x, NDArray y) {
+        NDArray fit = x.matMul(w).sub(y).square().mean();
+        NDArray decay = lambda.exp().reshape(-1, 1).mul(w.square()).sum().mul(0.5e-3f);
+        return fit.add(decay);
+    }
+
+    private record Timing(double msPerRep, long stepKiB) {}
+
+    /**
+     * Warm-up, then {@code reps} timed runs, each in its own sub-manager like an engine step;
+     * the median time resists stalls from other processes on a shared machine.
+     */
+    private static Timing time(NDManager base, List<NDArray> held, int reps, Runnable body) {
+        for (int i = 0; i < 3; i++) {
+            once(base, held, body);
+        }
+        System.gc();
+        long baseline = ResidentMemory.currentKiB();
+        long worst = 0;
+        double[] ms = new double[reps];
+        for (int i = 0; i < reps; i++) {
+            long start = System.nanoTime();
+            worst = Math.max(worst, once(base, held, body) - baseline);
+            ms[i] = (System.nanoTime() - start) / 1e6;
+        }
+        java.util.Arrays.sort(ms);
+        return new Timing(ms[reps / 2], worst);
+    }
+
+    /** One run; returns the resident memory just before its arrays are freed. */
+    private static long once(NDManager base, List<NDArray> held, Runnable body) {
+        try (NDManager step = base.newSubManager()) {
+            held.forEach(a -> a.tempAttach(step));
+            try (GradientCollector gc = base.getEngine().newGradientCollector()) {
+                body.run();
+            }
+            return ResidentMemory.currentKiB();
+        }
+    }
+}
