@@ -52,7 +52,7 @@ import org.betty4j.processor.validate.ProblemValidator;
 public final class BettyProcessor extends AbstractProcessor {
 
     private final ErrorReport report = new ErrorReport();
-    private final Set<String> generatedPackages = new HashSet<>();
+    private final Set<String> processedPackages = new HashSet<>();
     private final Consumer<ProgramModel> beforeValidation;
     private boolean runtimeMissingReported;
 
@@ -128,7 +128,7 @@ public final class BettyProcessor extends AbstractProcessor {
 
     private void processProgram(ProgramModel program) {
         ProblemModel first = program.problems().get(0);
-        if (generatedPackages.contains(program.packageName())) {
+        if (!processedPackages.add(program.packageName())) {
             report.error(first.type(), first.levelAnnotation(), Messages.roundSplit(program.packageName()));
             return;
         }
@@ -151,7 +151,6 @@ public final class BettyProcessor extends AbstractProcessor {
         if (plan.isEmpty() || report.count() > before) {
             return;
         }
-        generatedPackages.add(program.packageName());
         JavaFile file = new EngineGenerator(typeElement("javax.annotation.processing.Generated") != null)
                 .generate(plan.get());
         try {

@@ -37,7 +37,7 @@ public final class Messages {
 
     public static String roundSplit(String packageName) {
         return "Program " + packageName + " gets @Level classes from a later annotation-processing round (generated"
-                + " by another processor), after its engine was already generated. Fix: declare all @Level classes of"
+                + " by another processor), after the package was already checked as a program. Fix: declare all @Level classes of"
                 + " the package in source, or generate them in one round.";
     }
 

@@ -4,6 +4,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.betty4j.processor.model.ProblemModel;
 import org.betty4j.processor.model.ProgramModel;
 import org.betty4j.processor.model.ResolvedDependency;
@@ -47,8 +48,8 @@ public record ProgramPlan(ProgramModel program, ProblemModel top, List<ProblemMo
         return dependencies.stream().filter(d -> d.owner().equals(owner)).toList();
     }
 
-    /** The problem that declares {@code qualifiedName}; problems by qualified class name. */
+    /** Problems by qualified class name. */
     public Map<String, ProblemModel> byClass() {
-        return program.problems().stream().collect(java.util.stream.Collectors.toMap(ProblemModel::qualifiedName, p -> p));
+        return program.problems().stream().collect(Collectors.toMap(ProblemModel::qualifiedName, p -> p));
     }
 }
