@@ -29,17 +29,15 @@ import org.betty4j.runtime.hypergrad.JacobianContext;
  * cost is the same squared error on validation data. A plain step = lower cost, its gradient
  * and the SGD update. A hypergradient = upper cost, {@code v = ∂C_U/∂W}, and the method's
  * best-response product to λ (AID_CG and AID_NEUMANN with 3 iterations, their defaults).
- * Memory: resident memory (VmRSS) sampled right after each product, before the step's arrays
- * are freed, minus the resident memory before the method's first run.
+ * Memory: the largest resident memory (VmRSS) sampled right after a run, before its arrays are
+ * freed, minus the resident memory after warm-up; the process peak (VmHWM) is printed per size.
+ * Runs of all methods are interleaved and the median time is reported.
  */
 public final class HypergradientBenchmark {
 
     private static final int BATCH = 64;
 
     public static void main(String[] args) {
-        System.out.println("| lower parameters | method | median ms per plain step | median ms per hypergradient | ratio | "
-                + "step memory above baseline (MiB) | process peak RSS (MiB) |");
-        System.out.println("|---|---|---|---|---|---|---|");
         run(32, 200);
         run(1000, 15);
     }
@@ -59,26 +57,37 @@ public final class HypergradientBenchmark {
             List<NDArray> held = List.of(w, lambda, x, y, xVal, yVal);
             long params = (long) d * d;
 
-            double plainMs = time(base, held, reps, () -> {
+            HypergradMethod[] methods = {HypergradMethod.AID_FD, HypergradMethod.AID_CG, HypergradMethod.AID_NEUMANN};
+            Runnable[] bodies = new Runnable[methods.length + 1];
+            bodies[0] = () -> {
                 NDList g = Autograd.get().grad(lowerCost(w, lambda, x, y), new NDList(w), false);
                 try (GradMode off = GradMode.disabled()) {
                     w.subi(g.get(0).mul(1e-3f));
                 }
-            }).msPerRep;
-            for (HypergradMethod method : new HypergradMethod[] {
-                    HypergradMethod.AID_FD, HypergradMethod.AID_CG, HypergradMethod.AID_NEUMANN}) {
-                HypergradConfig config = HypergradConfig.defaults(method);
+            };
+            HypergradConfig[] configs = new HypergradConfig[methods.length];
+            for (int m = 0; m < methods.length; m++) {
+                HypergradConfig config = HypergradConfig.defaults(methods[m]);
+                configs[m] = config;
                 BestResponseJacobian jacobian = Hypergradients.forConfig("Lower", config);
                 JacobianContext ctx = new JacobianContext("Lower", "Upper", new NDList(w), new NDList(lambda),
                         () -> lowerCost(w, lambda, x, y), config, Autograd.get());
-                Timing t = time(base, held, reps, () -> {
+                bodies[m + 1] = () -> {
                     NDArray upper = xVal.matMul(w).sub(yVal).square().mean();
                     NDList v = Autograd.get().grad(upper, new NDList(w), false);
                     jacobian.apply(v, ctx);
-                });
-                System.out.printf("| %,d | %s | %.3f | %.3f | %.2f | %.1f | %.0f |%n", params, config, plainMs,
-                        t.msPerRep, t.msPerRep / plainMs, t.stepKiB / 1024.0, ResidentMemory.peakKiB() / 1024.0);
+                };
             }
+            Timing[] timings = time(base, held, reps, bodies);
+        System.out.println("| lower parameters | method | median ms per plain step | median ms per hypergradient | ratio | "
+                + "step memory above baseline (MiB) |");
+        System.out.println("|---|---|---|---|---|---|");
+            for (int m = 0; m < methods.length; m++) {
+                Timing t = timings[m + 1];
+                System.out.printf("| %,d | %s | %.3f | %.3f | %.2f | %.1f |%n", params, configs[m], timings[0].msPerRep,
+                        t.msPerRep, t.msPerRep / timings[0].msPerRep, t.stepKiB / 1024.0);
+            }
+            System.out.printf("(process peak RSS so far: %.0f MiB)%n%n", ResidentMemory.peakKiB() / 1024.0);
         }
     }
 
@@ -91,24 +100,33 @@ public final class HypergradientBenchmark {
     private record Timing(double msPerRep, long stepKiB) {}
 
     /**
-     * Warm-up, then {@code reps} timed runs, each in its own sub-manager like an engine step;
-     * the median time resists stalls from other processes on a shared machine.
+     * Warm-up, then {@code reps} rounds that time every body once, in turn, each in its own
+     * sub-manager like an engine step. Interleaving and the median keep the ratios fair when
+     * other processes load the machine.
      */
-    private static Timing time(NDManager base, List<NDArray> held, int reps, Runnable body) {
+    private static Timing[] time(NDManager base, List<NDArray> held, int reps, Runnable[] bodies) {
         for (int i = 0; i < 3; i++) {
-            once(base, held, body);
+            for (Runnable body : bodies) {
+                once(base, held, body);
+            }
         }
         System.gc();
         long baseline = ResidentMemory.currentKiB();
-        long worst = 0;
-        double[] ms = new double[reps];
+        long[] worst = new long[bodies.length];
+        double[][] ms = new double[bodies.length][reps];
         for (int i = 0; i < reps; i++) {
-            long start = System.nanoTime();
-            worst = Math.max(worst, once(base, held, body) - baseline);
-            ms[i] = (System.nanoTime() - start) / 1e6;
+            for (int b = 0; b < bodies.length; b++) {
+                long start = System.nanoTime();
+                worst[b] = Math.max(worst[b], once(base, held, bodies[b]) - baseline);
+                ms[b][i] = (System.nanoTime() - start) / 1e6;
+            }
         }
-        java.util.Arrays.sort(ms);
-        return new Timing(ms[reps / 2], worst);
+        Timing[] out = new Timing[bodies.length];
+        for (int b = 0; b < bodies.length; b++) {
+            java.util.Arrays.sort(ms[b]);
+            out[b] = new Timing(ms[b][reps / 2], worst[b]);
+        }
+        return out;
     }
 
     /** One run; returns the resident memory just before its arrays are freed. */
