@@ -15,6 +15,7 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.betty4j.runtime.autograd.Autograd;
 import org.betty4j.runtime.autograd.GradMode;
+import org.betty4j.runtime.hypergrad.BestResponseJacobian;
 import org.betty4j.runtime.hypergrad.Hypergradients;
 import org.betty4j.runtime.hypergrad.JacobianContext;
 import org.betty4j.runtime.hypergrad.Vectors;
@@ -90,6 +91,14 @@ public final class Engine implements AutoCloseable {
     /** The live parameter arrays of {@code problemName} (valid until the engine is closed). */
     public NDList parameters(String problemName) {
         return state(problemName).params;
+    }
+
+    /**
+     * The best-response Jacobian method {@code problemName} is differentiated with, to read its
+     * diagnostics (e.g. {@code AidConjugateGradient.lastSolve()} for the CG residual).
+     */
+    public BestResponseJacobian bestResponseJacobian(String problemName) {
+        return state(problemName).jacobian;
     }
 
     /** Steps of {@code problemName} whose update was skipped for a non-finite value. */
