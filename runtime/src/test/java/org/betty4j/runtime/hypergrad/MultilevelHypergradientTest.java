@@ -71,6 +71,33 @@ class MultilevelHypergradientTest {
         return total;
     }
 
+    /** The engine gives access to a problem's method, so the CG residual can be read after a run. */
+    @Test
+    void cgResidualIsReadableThroughTheEngine() {
+        Random r = new Random(8);
+        CoupledQuadratic costLower = new CoupledQuadratic(r, 2, 1, 1.5, 2, 3);
+        VectorProblem lower = new VectorProblem(LinearAlgebra.randomVector(r, 4), LOWER_RATE);
+        VectorProblem upper = new VectorProblem(LinearAlgebra.randomVector(r, 2), TOP_RATE);
+        Program program = Program.builder("two-level")
+                .problem(node("L", 1, lower, new HypergradConfig(HypergradMethod.AID_CG, 1.0, 2, false),
+                        () -> costLower.cost(lower.theta, upper.theta)))
+                .problem(node("U", 2, upper, HypergradConfig.defaults(HypergradMethod.AID_FD),
+                        () -> lower.theta.square().sum().mul(0.5)))
+                .upperToLower("U", "L")
+                .lowerToUpper("L", "U")
+                .path("U", "L", "U")
+                .build();
+        try (Engine engine = new Engine(program, EngineConfig.builder().optIterations(3).build())) {
+            engine.run();
+            AidConjugateGradient cg = (AidConjugateGradient) engine.bestResponseJacobian("L");
+            AidConjugateGradient.Solve solve = cg.lastSolve();
+            System.out.printf("engine AID_CG k 2 on a 4-dimensional lower problem: residual %.3e of |v| %.3e%n",
+                    solve.residualNorm(), solve.rhsNorm());
+            assertTrue(solve.iterations() == 2 && solve.residualNorm() > 0 && solve.residualNorm() < solve.rhsNorm(),
+                    solve.toString());
+        }
+    }
+
     /** The expectation must differ from the H ≈ I one unless every method is AID_FD, or the check is vacuous. */
     private static void assertDiscriminates(HypergradMethod[] methods, double[] expected, double[] identity) {
         if (!java.util.Arrays.stream(methods).allMatch(m -> m == HypergradMethod.AID_FD)) {
