@@ -1,0 +1,99 @@
+package org.betty4j.example.frozen;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.ParameterList;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.dataset.Batch;
+import ai.djl.training.initializer.Initializer;
+import org.betty4j.annotations.Level;
+import org.betty4j.annotations.Lower;
+import org.betty4j.annotations.TrainingStep;
+import org.betty4j.example.data.FashionMnistSplits;
+import org.betty4j.example.model.ExperimentData;
+import org.betty4j.example.model.ImageClassifier;
+import org.betty4j.runtime.cli.ProgramMain;
+import org.betty4j.runtime.data.ArrayBatchSource;
+import org.betty4j.runtime.data.BatchSource;
+import org.betty4j.runtime.optim.Adam;
+import org.betty4j.runtime.optim.Optimizer;
+import org.betty4j.runtime.problem.Cost;
+import org.betty4j.runtime.problem.ProblemContext;
+import org.betty4j.runtime.problem.Trainable;
+
+/**
+ * Level 2: a weighting net 1-32-1 with a sigmoid mapping a sample's loss to its weight in the
+ * head's cost. Its own cost is the head's cross-entropy on the balanced meta set (features from
+ * the same frozen extractor) at the head's approximately optimal parameters; its hypergradient
+ * goes through the head's best-response Jacobian (AID-FD, the default).
+ */
+@Level(2)
+public class SampleWeighting implements Trainable {
+
+    /** The head whose optimum this cost evaluates. */
+    @Lower
+    HeadClassifier head;
+
+    private SequentialBlock net;
+    private ParameterStore store;
+    private BatchSource data;
+    private Optimizer optimizer;
+
+    @Override
+    public void setUp(ProblemContext context) {
+        FashionMnistSplits splits = ExperimentData.forContext(context);
+        Linear out = Linear.builder().setUnits(1).build();
+        // zero output weights: every sample starts with weight sigmoid(0) = 0.5, so the head first
+        // learns from all samples; a random start can give high-loss samples ~0 weight, and
+        // then the head never learns the classes it gets wrong
+        out.setInitializer(Initializer.ZEROS, Parameter.Type.WEIGHT);
+        net = new SequentialBlock()
+                .add(Linear.builder().setUnits(32).build())
+                .add(Activation.reluBlock())
+                .add(out)
+                .add(Activation.sigmoidBlock());
+        net.initialize(context.manager(), DataType.FLOAT32, new Shape(1, 1));
+        store = new ParameterStore(context.manager(), false);
+        data = ArrayBatchSource.builder(splits.meta().images(context.manager()), splits.meta().labels(context.manager()))
+                .optBatchSize(splits.meta().count())
+                .optSeed(context.seed())
+                .build();
+        float lr = context.option(ProgramMain.learningRateKey(context.problemName()))
+                .map(Float::parseFloat).orElse(1e-3f);
+        optimizer = Adam.builder().optLearningRate(lr).build();
+    }
+
+    /** The weight of each sample from its loss; {@code losses} shape (batch), result (batch). */
+    public NDArray weights(NDArray losses) {
+        return net.forward(store, new NDList(losses.reshape(-1, 1)), true).singletonOrThrow().reshape(-1);
+    }
+
+    @TrainingStep
+    public Cost trainingStep(Batch batch) {
+        NDArray logits = head.logits(batch.getData().head());
+        NDArray labels = batch.getLabels().head();
+        NDArray loss = ImageClassifier.perSampleCrossEntropy(logits, labels).mean();
+        return Cost.of(loss).withMetric("meta accuracy", ImageClassifier.accuracy(logits, labels));
+    }
+
+    @Override
+    public ParameterList parameters() {
+        return net.getParameters();
+    }
+
+    @Override
+    public Optimizer optimizer() {
+        return optimizer;
+    }
+
+    @Override
+    public BatchSource data() {
+        return data;
+    }
+}
