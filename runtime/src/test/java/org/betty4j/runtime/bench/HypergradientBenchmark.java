@@ -29,7 +29,9 @@ import org.betty4j.runtime.hypergrad.JacobianContext;
  * cost is the same squared error on validation data. A plain step = lower cost, its gradient
  * and the SGD update. A hypergradient = upper cost, {@code v = ∂C_U/∂W}, and the method's
  * best-response product to λ (AID_CG and AID_NEUMANN with 3 iterations, their defaults).
- * Memory: the largest resident memory (VmRSS) sampled right after a run, before its arrays are
+ * Memory: the bytes of the arrays a run still holds when it ends (its results and the
+ * intermediates not freed early; autograd graphs' saved tensors are not arrays and not counted),
+ * and the largest resident memory (VmRSS) sampled right after a run, before its arrays are
  * freed, minus the resident memory after warm-up; the process peak (VmHWM) is printed per size.
  * Runs of all methods are interleaved and the median time is reported.
  */
@@ -80,12 +82,13 @@ public final class HypergradientBenchmark {
             }
             Timing[] timings = time(base, held, reps, bodies);
         System.out.println("| lower parameters | method | median ms per plain step | median ms per hypergradient | ratio | "
-                + "step memory above baseline (MiB) |");
-        System.out.println("|---|---|---|---|---|---|");
+                + "arrays alive at step end (MiB) | resident memory above baseline (MiB) |");
+        System.out.println("|---|---|---|---|---|---|---|");
             for (int m = 0; m < methods.length; m++) {
                 Timing t = timings[m + 1];
-                System.out.printf("| %,d | %s | %.3f | %.3f | %.2f | %.1f |%n", params, configs[m], timings[0].msPerRep,
-                        t.msPerRep, t.msPerRep / timings[0].msPerRep, t.stepKiB / 1024.0);
+                System.out.printf("| %,d | %s | %.3f | %.3f | %.2f | %.1f (plain step %.1f) | %.1f |%n", params,
+                        configs[m], timings[0].msPerRep, t.msPerRep, t.msPerRep / timings[0].msPerRep,
+                        t.liveBytes / 1048576.0, timings[0].liveBytes / 1048576.0, t.stepKiB / 1024.0);
             }
             System.out.printf("(process peak RSS so far: %.0f MiB)%n%n", ResidentMemory.peakKiB() / 1024.0);
         }
@@ -97,7 +100,7 @@ public final class HypergradientBenchmark {
         return fit.add(decay);
     }
 
-    private record Timing(double msPerRep, long stepKiB) {}
+    private record Timing(double msPerRep, long stepKiB, long liveBytes) {}
 
     /**
      * Warm-up, then {@code reps} rounds that time every body once, in turn, each in its own
@@ -107,35 +110,46 @@ public final class HypergradientBenchmark {
     private static Timing[] time(NDManager base, List<NDArray> held, int reps, Runnable[] bodies) {
         for (int i = 0; i < 3; i++) {
             for (Runnable body : bodies) {
-                once(base, held, body);
+                once(base, held, body, new long[1]);
             }
         }
         System.gc();
         long baseline = ResidentMemory.currentKiB();
         long[] worst = new long[bodies.length];
+        long[][] live = new long[bodies.length][1];
         double[][] ms = new double[bodies.length][reps];
         for (int i = 0; i < reps; i++) {
             for (int b = 0; b < bodies.length; b++) {
                 long start = System.nanoTime();
-                worst[b] = Math.max(worst[b], once(base, held, bodies[b]) - baseline);
+                worst[b] = Math.max(worst[b], once(base, held, bodies[b], live[b]) - baseline);
                 ms[b][i] = (System.nanoTime() - start) / 1e6;
             }
         }
         Timing[] out = new Timing[bodies.length];
         for (int b = 0; b < bodies.length; b++) {
             java.util.Arrays.sort(ms[b]);
-            out[b] = new Timing(ms[b][reps / 2], worst[b]);
+            out[b] = new Timing(ms[b][reps / 2], worst[b], live[b][0]);
         }
         return out;
     }
 
-    /** One run; returns the resident memory just before its arrays are freed. */
-    private static long once(NDManager base, List<NDArray> held, Runnable body) {
+    /**
+     * One run; returns the resident memory just before its arrays are freed, and raises
+     * {@code liveBytes[0]} to the bytes of the arrays the run still holds at that point.
+     */
+    private static long once(NDManager base, List<NDArray> held, Runnable body, long[] liveBytes) {
         try (NDManager step = base.newSubManager()) {
             held.forEach(a -> a.tempAttach(step));
             try (GradientCollector gc = base.getEngine().newGradientCollector()) {
                 body.run();
             }
+            long bytes = 0;
+            for (NDArray a : step.getManagedArrays()) {
+                if (held.stream().noneMatch(h -> h == a)) {
+                    bytes += a.size() * a.getDataType().getNumOfBytes();
+                }
+            }
+            liveBytes[0] = Math.max(liveBytes[0], bytes);
             return ResidentMemory.currentKiB();
         }
     }
