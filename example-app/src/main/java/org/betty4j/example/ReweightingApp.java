@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import org.betty4j.example.baseline.BaselineClassifier;
 import org.betty4j.example.baseline.BaselineClassifierEngine;
 import org.betty4j.example.data.FashionMnistSplits;
+import org.betty4j.example.frozen.OnnxCheck;
 import org.betty4j.example.model.ExperimentData;
 import org.betty4j.example.model.ImageClassifier;
 import org.betty4j.example.model.ImageClassifier.Evaluation;
@@ -96,13 +97,17 @@ public final class ReweightingApp implements Callable<Integer> {
             config.optOption(ExperimentData.DATA_DIR_OPTION, dataDir);
         }
         Evaluation[] result = new Evaluation[1];
+        OnnxCheck[] onnx = new OnnxCheck[1];
         long t0 = System.nanoTime();
         try (Engine engine = new Engine(program, config.build())) {
             engine.addListener(new EngineListener() {
                 @Override
                 public void onRunEnd(Engine e) {
                     try (var m = ai.djl.ndarray.NDManager.newBaseManager()) {
-                        result[0] = model.apply(e).evaluate(splits.test(), m);
+                        ImageClassifier trained = model.apply(e);
+                        result[0] = trained.evaluate(splits.test(), m);
+                        // the same test set through the exported network in ONNX Runtime
+                        onnx[0] = OnnxCheck.of(trained, splits.test(), m);
                     }
                 }
             });
@@ -111,6 +116,9 @@ public final class ReweightingApp implements Callable<Integer> {
         double seconds = (System.nanoTime() - t0) / 1e9;
         out.printf(Locale.ROOT, "%s seed %d: test accuracy %.2f%% (balanced %.2f%%) in %.1f s%n", label, seed,
                 100 * result[0].overall(), 100 * result[0].balanced(), seconds);
+        out.printf(Locale.ROOT, "%s seed %d: test accuracy DJL %.2f%%, ONNX Runtime (%s) %.2f%%, max |logit diff| %.1e%s%n",
+                label, seed, 100 * onnx[0].djl().overall(), onnx[0].provider(), 100 * onnx[0].onnx().overall(),
+                onnx[0].maxLogitDifference(), onnx[0].agrees() ? "" : "  (DJL and ONNX Runtime DISAGREE)");
         return new Row(label, seed, result[0], seconds);
     }
 
