@@ -14,6 +14,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
+import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
@@ -67,6 +68,9 @@ public final class OnnxSession implements AutoCloseable {
         this.env = OrtEnvironment.getEnvironment();
         ExecutionProvider.Choice choice;
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+            if (b.intraOpThreads > 0) {
+                options.setIntraOpNumThreads(b.intraOpThreads);
+            }
             choice = ExecutionProvider.choose(options, b.preference, b.driverFile);
             this.session = env.createSession(path.toString(), options);
         } catch (OrtException e) {
@@ -224,7 +228,9 @@ public final class OnnxSession implements AutoCloseable {
     private OnnxTensor toOnnx(TensorSpec spec, NDArray a) throws OrtException {
         long[] shape = a.getShape().getShape();
         return switch (a.getDataType()) {
-            case FLOAT32 -> OnnxTensor.createTensor(env, FloatBuffer.wrap(a.toFloatArray()), shape);
+            // a direct buffer is handed to ONNX Runtime as is: one copy out of DJL, none into ORT
+            case FLOAT32 -> OnnxTensor.createTensor(env, a.toByteBuffer().order(ByteOrder.nativeOrder()).asFloatBuffer(),
+                    shape);
             case FLOAT64 -> OnnxTensor.createTensor(env, DoubleBuffer.wrap(a.toDoubleArray()), shape);
             case INT32 -> OnnxTensor.createTensor(env, IntBuffer.wrap(a.toIntArray()), shape);
             case INT64 -> OnnxTensor.createTensor(env, LongBuffer.wrap(a.toLongArray()), shape);
@@ -327,6 +333,7 @@ public final class OnnxSession implements AutoCloseable {
         private final Path path;
         private ExecutionProvider.Preference preference = ExecutionProvider.Preference.AUTO;
         private int batchSize = 1024;
+        private int intraOpThreads;
         private NDManager closeWith;
         private Path driverFile = ExecutionProvider.NVIDIA_DRIVER;
 
@@ -345,6 +352,15 @@ public final class OnnxSession implements AutoCloseable {
                 throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
             }
             this.batchSize = batchSize;
+            return this;
+        }
+
+        /** Threads ONNX Runtime uses inside one operator (default: its own choice, one per core). */
+        public Builder optIntraOpThreads(int threads) {
+            if (threads < 1) {
+                throw new IllegalArgumentException("intra-op threads must be >= 1, got " + threads);
+            }
+            this.intraOpThreads = threads;
             return this;
         }
 

@@ -87,6 +87,11 @@ class OnnxExporterParityTest {
                 assertEquals(new Shape(2500, 8), b.getShape());
                 // the same kernel on the same rows: batching must not change a single value
                 assertEquals(0.0, a.sub(b).abs().max().getFloat(), "batched output differs");
+                // a non-contiguous view (a transpose) is read in logical order, as DJL's own forward reads it
+                NDArray transposed = m.randomNormal(new Shape(5, 300)).transpose();
+                NDArray djl = net.forward(new ParameterStore(m, false), new NDList(transposed), false).singletonOrThrow();
+                double err = djl.sub(whole.run(m, transposed)).abs().max().getFloat();
+                assertTrue(err <= TOLERANCE, "transposed input: max |DJL - ORT| " + err);
             }
         }
     }
