@@ -149,6 +149,8 @@ public final class FrozenExtractor implements java.util.concurrent.Callable<Inte
             Files.createDirectories(dir);
             Path tmp = Files.createTempFile(dir, "extractor-", ".onnx.tmp");
             OnnxExporter.export(body, input, tmp);
+            // temporary files are owner-only; the cached extractor is shared by every user of the machine
+            tmp.toFile().setReadable(true, false);
             Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the extractor to " + out + ": " + e.getMessage(), e);
