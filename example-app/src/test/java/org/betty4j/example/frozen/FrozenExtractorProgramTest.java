@@ -2,6 +2,7 @@ package org.betty4j.example.frozen;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
@@ -64,6 +65,7 @@ class FrozenExtractorProgramTest {
     @Test
     void shortRunLearnsAboveChance() {
         Evaluation[] evaluation = new Evaluation[1];
+        HeadClassifier[] head = new HeadClassifier[1];
         float[][] weightingBefore = new float[1][];
         EngineConfig config = EngineConfig.builder().optIterations(120).optSeed(5)
                 .optOption(HeadClassifier.EXTRACTOR_OPTION, extractor.toString()).build();
@@ -76,9 +78,9 @@ class FrozenExtractorProgramTest {
 
                 @Override
                 public void onRunEnd(Engine e) {
-                    HeadClassifier head = (HeadClassifier) e.program().problem("HeadClassifier").trainable();
+                    head[0] = (HeadClassifier) e.program().problem("HeadClassifier").trainable();
                     try (NDManager m = NDManager.newBaseManager()) {
-                        evaluation[0] = head.evaluate(ExperimentData.load(null).test(), m);
+                        evaluation[0] = head[0].evaluate(ExperimentData.load(null).test(), m);
                     }
                 }
             });
@@ -87,6 +89,12 @@ class FrozenExtractorProgramTest {
             // the hypergradient reached the weighting net's (zero-initialised) output layer
             assertNotEquals(Arrays.toString(weightingBefore[0]),
                     Arrays.toString(engine.parameters("SampleWeighting").get(2).toFloatArray()));
+        }
+        // the extractor session was closed with the engine
+        try (NDManager m = NDManager.newBaseManager()) {
+            IllegalStateException closed = assertThrows(IllegalStateException.class,
+                    () -> head[0].extractor().run(m, m.zeros(new Shape(1, 784))));
+            assertTrue(closed.getMessage().contains("is closed"), closed.getMessage());
         }
         // chance is 10% on the balanced test set; 100 steps reached 51% when measured
         assertTrue(evaluation[0].overall() > 0.35, "test accuracy " + evaluation[0].overall());
