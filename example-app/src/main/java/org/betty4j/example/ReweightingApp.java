@@ -15,10 +15,13 @@ import org.betty4j.example.model.ImageClassifier.Evaluation;
 import org.betty4j.example.reweighting.Classifier;
 import org.betty4j.example.reweighting.MetaWeightNet;
 import org.betty4j.example.reweighting.MetaWeightNetEngine;
+import org.betty4j.runtime.cli.ProgramMain;
 import org.betty4j.runtime.engine.Engine;
 import org.betty4j.runtime.engine.EngineConfig;
 import org.betty4j.runtime.engine.EngineListener;
+import org.betty4j.runtime.engine.ProblemNode;
 import org.betty4j.runtime.engine.Program;
+import org.betty4j.runtime.hypergrad.HypergradConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -38,10 +41,10 @@ public final class ReweightingApp implements Callable<Integer> {
     };
 
     @Option(names = "--steps", paramLabel = "N", description = "Global steps per run (default: ${DEFAULT-VALUE}).")
-    int steps = 1500;
+    int steps = 400;
 
-    @Option(names = "--seeds", split = ",", paramLabel = "S", description = "Seeds to run (default: 1,2).")
-    List<Long> seeds = new ArrayList<>(List.of(1L, 2L));
+    @Option(names = "--seeds", split = ",", paramLabel = "S", description = "Seeds to run (default: 1,2,3,4,5).")
+    List<Long> seeds = new ArrayList<>(List.of(1L, 2L, 3L, 4L, 5L));
 
     @Option(names = "--data-dir", paramLabel = "DIR",
             description = "Directory with the four full Fashion-MNIST IDX files (default: the embedded subset).")
@@ -49,6 +52,22 @@ public final class ReweightingApp implements Callable<Integer> {
 
     @Option(names = "--meta-lr", description = "Meta-Weight-Net learning rate, Adam (default: ${DEFAULT-VALUE}).")
     float metaLr = 1e-3f;
+
+    @Option(names = "--log-every", paramLabel = "N", description = "Log each problem's loss every N of its steps (default: 0, never).")
+    int logEvery;
+
+    @Option(names = "--warmup", paramLabel = "N",
+            description = "Classifier steps before the Meta-Weight-Net starts learning (default: ${DEFAULT-VALUE}).")
+    int warmup = 0;
+
+    @Option(names = "--clip", paramLabel = "NORM", description = "Clip the classifier's gradient norm (default: 0, off).")
+    double clip = 0;
+
+    @Option(names = "--method", description = "Best-response Jacobian method through the classifier: ${COMPLETION-CANDIDATES} (default: AID_FD, as annotated).")
+    org.betty4j.annotations.HypergradMethod method;
+
+    @Option(names = "--lr", description = "Classifier base learning rate, SGD (default: ${DEFAULT-VALUE}).")
+    float lr = 0.1f;
 
     @Option(names = "--only", description = "Run only one program: baseline or mwn (default: both).")
     String only;
@@ -70,11 +89,11 @@ public final class ReweightingApp implements Callable<Integer> {
         long start = System.nanoTime();
         for (long seed : seeds) {
             if (only == null || only.equals("baseline")) {
-                rows.add(run("baseline", seed, BaselineClassifierEngine.program(), splits,
+                rows.add(run("baseline", seed, withClassifierSettings(BaselineClassifierEngine.program(), 0), splits,
                         e -> ((BaselineClassifier) e.program().problem("Classifier").trainable()).model()));
             }
             if (only == null || only.equals("mwn")) {
-                rows.add(run("MWN", seed, MetaWeightNetEngine.program(), splits, e -> {
+                rows.add(run("MWN", seed, withClassifierSettings(MetaWeightNetEngine.program(), warmup), splits, e -> {
                     printWeightFunction((MetaWeightNet) e.program().problem("MetaWeightNet").trainable());
                     return ((Classifier) e.program().problem("Classifier").trainable()).model();
                 }));
@@ -91,8 +110,10 @@ public final class ReweightingApp implements Callable<Integer> {
         EngineConfig.Builder config = EngineConfig.builder()
                 .optIterations(steps)
                 .optSeed(seed)
-                .optProgressBar(true)
-                .optOption(MetaWeightNet.META_LR_OPTION, Float.toString(metaLr));
+                .optProgressBar(logEvery == 0)
+                .optLogEvery(logEvery)
+                .optOption(MetaWeightNet.META_LR_OPTION, Float.toString(metaLr))
+                .optOption(ProgramMain.learningRateKey("Classifier"), Float.toString(lr));
         if (dataDir != null) {
             config.optOption(ExperimentData.DATA_DIR_OPTION, dataDir);
         }
@@ -120,6 +141,17 @@ public final class ReweightingApp implements Callable<Integer> {
                 label, seed, 100 * onnx[0].djl().overall(), onnx[0].provider(), 100 * onnx[0].onnx().overall(),
                 onnx[0].maxLogitDifference(), onnx[0].agrees() ? "" : "  (DJL and ONNX Runtime DISAGREE)");
         return new Row(label, seed, result[0], seconds);
+    }
+
+    /** The program with the classifier's warm-up and clipping set from the options. */
+    private Program withClassifierSettings(Program program, int warmupSteps) {
+        ProblemNode.Builder classifier = program.problem("Classifier").toBuilder()
+                .optWarmupSteps(warmupSteps)
+                .optClipGradNorm(clip);
+        if (method != null) {
+            classifier.optHypergrad(HypergradConfig.defaults(method));
+        }
+        return program.toBuilder().replace(classifier.build()).build();
     }
 
     /** What the weighting net learned: the weight it gives to a sample of each loss. */

@@ -9,6 +9,7 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
+import org.betty4j.runtime.cli.ProgramMain;
 import org.betty4j.runtime.data.ImageSet;
 import org.betty4j.runtime.optim.LearningRateSchedule;
 import org.betty4j.runtime.optim.Optimizer;
@@ -44,10 +45,12 @@ public final class ImageClassifier {
     /**
      * The classifier's optimizer in both programs: SGD, momentum 0.9, weight decay 5e-4, a
      * cosine decay of the learning rate over the run (a stable final iterate makes the
-     * baseline-vs-MWN comparison less noisy). Program option {@code lr} overrides the base rate.
+     * baseline-vs-MWN comparison less noisy). The generated main's {@code --lr Classifier=RATE}
+     * overrides the base rate.
      */
     public static Optimizer optimizer(ProblemContext context) {
-        float lr = context.option("lr").map(Float::parseFloat).orElse(0.1f);
+        float lr = context.option(ProgramMain.learningRateKey(context.problemName()))
+                .map(Float::parseFloat).orElse(0.1f);
         return Sgd.builder()
                 .setLearningRate(lr)
                 .optMomentum(0.9f)

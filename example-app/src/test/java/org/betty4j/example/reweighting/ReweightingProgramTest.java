@@ -33,6 +33,7 @@ class ReweightingProgramTest {
         List<Double> metaLosses = new ArrayList<>();
         float[][] mwnBefore = new float[1][];
         Evaluation[] evaluation = new Evaluation[1];
+        float[][] weightFunction = new float[1][];
         try (Engine engine = MetaWeightNetEngine.create(EngineConfig.builder().optIterations(150).optSeed(3).build())) {
             engine.addListener(new EngineListener() {
                 @Override
@@ -50,8 +51,10 @@ class ReweightingProgramTest {
                 @Override
                 public void onRunEnd(Engine e) {
                     Classifier classifier = (Classifier) e.program().problem("Classifier").trainable();
+                    MetaWeightNet mwn = (MetaWeightNet) e.program().problem("MetaWeightNet").trainable();
                     try (NDManager m = NDManager.newBaseManager()) {
                         evaluation[0] = classifier.model().evaluate(ExperimentData.load(null).test(), m);
+                        weightFunction[0] = mwn.weights(m.create(new float[] {0.05f, 0.5f, 3f})).toFloatArray();
                     }
                 }
             });
@@ -65,6 +68,10 @@ class ReweightingProgramTest {
         double firstMeta = metaLosses.subList(0, 10).stream().mapToDouble(d -> d).average().orElseThrow();
         double lastMeta = metaLosses.subList(140, 150).stream().mapToDouble(d -> d).average().orElseThrow();
         assertTrue(lastMeta < 0.6 * firstMeta, "meta loss should fall: first " + firstMeta + ", last " + lastMeta);
+        // what reweighting is for: the meta gradient teaches the net to weight hard (high-loss,
+        // mostly tail-class) samples more; it starts flat at 0.5
+        assertTrue(weightFunction[0][0] < weightFunction[0][1] && weightFunction[0][1] < weightFunction[0][2],
+                "learned weights should increase with the loss: " + java.util.Arrays.toString(weightFunction[0]));
         // chance is 10%; 150 steps of an MLP on the long-tailed set reach well above 50%
         assertTrue(evaluation[0].overall() > 0.5, "test accuracy " + evaluation[0].overall());
     }

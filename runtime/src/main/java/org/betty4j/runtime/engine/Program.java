@@ -62,6 +62,16 @@ public final class Program {
         return new Builder(name);
     }
 
+    /** A builder holding this program, e.g. to {@link Builder#replace replace} a problem's settings. */
+    public Builder toBuilder() {
+        Builder b = new Builder(name);
+        problems.forEach(b::problem);
+        upperToLower.forEach(e -> b.upperToLower(e.from(), e.to()));
+        lowerToUpper.forEach(e -> b.lowerToUpper(e.from(), e.to()));
+        pathsByUpper.values().forEach(ps -> ps.forEach(p -> b.path(p.toArray(String[]::new))));
+        return b;
+    }
+
     public String name() {
         return name;
     }
@@ -152,6 +162,16 @@ public final class Program {
             if (problems.putIfAbsent(problem.name(), problem) != null) {
                 throw new IllegalArgumentException("program " + name + ": duplicate problem name " + problem.name());
             }
+            return this;
+        }
+
+        /** Replaces the problem of the same name (same place in the execution order). */
+        public Builder replace(ProblemNode problem) {
+            if (!problems.containsKey(problem.name())) {
+                throw new IllegalArgumentException("program " + name + " has no problem named '" + problem.name()
+                        + "' to replace; its problems are " + problems.keySet());
+            }
+            problems.put(problem.name(), problem);
             return this;
         }
 
