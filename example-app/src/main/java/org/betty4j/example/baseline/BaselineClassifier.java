@@ -8,7 +8,6 @@ import org.betty4j.annotations.TrainingStep;
 import org.betty4j.example.data.FashionMnistSplits;
 import org.betty4j.example.model.ExperimentData;
 import org.betty4j.example.model.ImageClassifier;
-import org.betty4j.runtime.data.ArrayBatchSource;
 import org.betty4j.runtime.data.BatchSource;
 import org.betty4j.runtime.optim.Optimizer;
 import org.betty4j.runtime.problem.Cost;
@@ -31,10 +30,7 @@ public class BaselineClassifier implements Trainable {
     public void setUp(ProblemContext context) {
         FashionMnistSplits splits = ExperimentData.forContext(context);
         model = ImageClassifier.create(context.manager(), splits.train().pixelsPerImage(), 256);
-        data = ArrayBatchSource.builder(splits.train().images(context.manager()), splits.train().labels(context.manager()))
-                .optBatchSize(100)
-                .optSeed(context.seed())
-                .build();
+        data = ExperimentData.batches(context, splits.train(), 100);
         optimizer = ImageClassifier.optimizer(context);
     }
 

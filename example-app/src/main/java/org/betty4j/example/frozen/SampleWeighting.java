@@ -1,25 +1,16 @@
 package org.betty4j.example.frozen;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
-import ai.djl.nn.Parameter;
 import ai.djl.nn.ParameterList;
-import ai.djl.nn.SequentialBlock;
-import ai.djl.nn.core.Linear;
-import ai.djl.training.ParameterStore;
 import ai.djl.training.dataset.Batch;
-import ai.djl.training.initializer.Initializer;
 import org.betty4j.annotations.Level;
 import org.betty4j.annotations.Lower;
 import org.betty4j.annotations.TrainingStep;
 import org.betty4j.example.data.FashionMnistSplits;
 import org.betty4j.example.model.ExperimentData;
 import org.betty4j.example.model.ImageClassifier;
+import org.betty4j.example.model.WeightNet;
 import org.betty4j.runtime.cli.ProgramMain;
-import org.betty4j.runtime.data.ArrayBatchSource;
 import org.betty4j.runtime.data.BatchSource;
 import org.betty4j.runtime.optim.Adam;
 import org.betty4j.runtime.optim.Optimizer;
@@ -40,30 +31,15 @@ public class SampleWeighting implements Trainable {
     @Lower
     HeadClassifier head;
 
-    private SequentialBlock net;
-    private ParameterStore store;
+    private WeightNet net;
     private BatchSource data;
     private Optimizer optimizer;
 
     @Override
     public void setUp(ProblemContext context) {
         FashionMnistSplits splits = ExperimentData.forContext(context);
-        Linear out = Linear.builder().setUnits(1).build();
-        // zero output weights: every sample starts with weight sigmoid(0) = 0.5, so the head first
-        // learns from all samples; a random start can give high-loss samples ~0 weight, and
-        // then the head never learns the classes it gets wrong
-        out.setInitializer(Initializer.ZEROS, Parameter.Type.WEIGHT);
-        net = new SequentialBlock()
-                .add(Linear.builder().setUnits(32).build())
-                .add(Activation.reluBlock())
-                .add(out)
-                .add(Activation.sigmoidBlock());
-        net.initialize(context.manager(), DataType.FLOAT32, new Shape(1, 1));
-        store = new ParameterStore(context.manager(), false);
-        data = ArrayBatchSource.builder(splits.meta().images(context.manager()), splits.meta().labels(context.manager()))
-                .optBatchSize(splits.meta().count())
-                .optSeed(context.seed())
-                .build();
+        net = new WeightNet(context.manager(), 32);
+        data = ExperimentData.batches(context, splits.meta(), splits.meta().count());
         float lr = context.option(ProgramMain.learningRateKey(context.problemName()))
                 .map(Float::parseFloat).orElse(1e-3f);
         optimizer = Adam.builder().optLearningRate(lr).build();
@@ -71,7 +47,7 @@ public class SampleWeighting implements Trainable {
 
     /** The weight of each sample from its loss; {@code losses} shape (batch), result (batch). */
     public NDArray weights(NDArray losses) {
-        return net.forward(store, new NDList(losses.reshape(-1, 1)), true).singletonOrThrow().reshape(-1);
+        return net.weights(losses);
     }
 
     @TrainingStep
@@ -84,7 +60,7 @@ public class SampleWeighting implements Trainable {
 
     @Override
     public ParameterList parameters() {
-        return net.getParameters();
+        return net.block().getParameters();
     }
 
     @Override

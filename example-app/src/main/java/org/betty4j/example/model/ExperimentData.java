@@ -6,6 +6,9 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.betty4j.example.data.FashionMnistSplits;
+import org.betty4j.runtime.data.ArrayBatchSource;
+import org.betty4j.runtime.data.BatchSource;
+import org.betty4j.runtime.data.ImageSet;
 import org.betty4j.runtime.problem.ProblemContext;
 
 /**
@@ -21,6 +24,14 @@ public final class ExperimentData {
     private static final Map<String, FashionMnistSplits> CACHE = new ConcurrentHashMap<>();
 
     private ExperimentData() {}
+
+    /** Shuffled batches of {@code set} for a problem, seeded by the problem's seed. */
+    public static BatchSource batches(ProblemContext context, ImageSet set, int batchSize) {
+        return ArrayBatchSource.builder(set.images(context.manager()), set.labels(context.manager()))
+                .optBatchSize(batchSize)
+                .optSeed(context.seed())
+                .build();
+    }
 
     public static FashionMnistSplits forContext(ProblemContext context) {
         return load(context.option(DATA_DIR_OPTION).orElse(null));
