@@ -6,6 +6,12 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.dataset.Batch;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.Random;
 
@@ -32,7 +38,7 @@ public final class ArrayBatchSource implements BatchSource {
     private final int batchSize;
     private final boolean shuffle;
     private final boolean dropLast;
-    private final Random random;
+    private Random random;
     private final int[] order;
     private int position;
     private int epoch;
@@ -84,6 +90,39 @@ public final class ArrayBatchSource implements BatchSource {
     @Override
     public int epoch() {
         return epoch;
+    }
+
+    @Override
+    public byte[] saveState() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeInt(size);
+            out.writeObject(order);
+            out.writeInt(position);
+            out.writeInt(epoch);
+            out.writeObject(random); // java.util.Random is serializable with its seed state
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot serialize the batch source's state", e);
+        }
+        return bytes.toByteArray();
+    }
+
+    @Override
+    public void restoreState(byte[] state) {
+        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(state))) {
+            int savedSize = in.readInt();
+            if (savedSize != size) {
+                throw new IllegalStateException("checkpointed batch source had " + savedSize
+                        + " samples, this one has " + size + "; resume with the same data");
+            }
+            int[] savedOrder = (int[]) in.readObject();
+            System.arraycopy(savedOrder, 0, order, 0, size);
+            position = in.readInt();
+            epoch = in.readInt();
+            random = (Random) in.readObject();
+        } catch (IOException | ClassNotFoundException | ClassCastException e) {
+            throw new IllegalStateException("corrupt batch-source state in checkpoint: " + e.getMessage(), e);
+        }
     }
 
     /** Samples in the data. */

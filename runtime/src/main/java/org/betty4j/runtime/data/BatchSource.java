@@ -15,4 +15,20 @@ public interface BatchSource {
 
     /** Completed passes over the data so far. */
     int epoch();
+
+    /**
+     * The source's position (order, next index, epoch, random stream) for a checkpoint. A
+     * source that cannot be checkpointed says so here, and a run asked to checkpoint fails at
+     * its first checkpoint with this message.
+     */
+    default byte[] saveState() {
+        throw new UnsupportedOperationException(getClass().getName()
+                + " cannot be checkpointed: implement BatchSource.saveState/restoreState");
+    }
+
+    /** Restores a position written by {@link #saveState()} of a source built the same way. */
+    default void restoreState(byte[] state) {
+        throw new UnsupportedOperationException(getClass().getName()
+                + " cannot be restored from a checkpoint: implement BatchSource.saveState/restoreState");
+    }
 }

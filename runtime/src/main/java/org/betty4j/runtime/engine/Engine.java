@@ -118,13 +118,24 @@ public final class Engine implements AutoCloseable {
         }
         ran = true;
         setUp();
+        int first = 1;
+        if (config.resumeFrom() != null) {
+            first = resume(config.resumeFrom()) + 1;
+        }
         listeners.forEach(l -> l.onRunStart(this));
         try (ProgressBar bar = config.progressBar() ? progressBar() : null) {
-            for (globalStep = 1; globalStep <= config.iterations(); globalStep++) {
+            if (bar != null) {
+                bar.stepTo(first - 1);
+            }
+            for (globalStep = first; globalStep <= config.iterations(); globalStep++) {
                 for (String leaf : program.leaves()) {
                     step(states.get(leaf));
                 }
                 listeners.forEach(l -> l.onGlobalStep(this, globalStep));
+                if (config.checkpointEvery() > 0
+                        && (globalStep % config.checkpointEvery() == 0 || globalStep == config.iterations())) {
+                    checkpoint(config.checkpointFile());
+                }
                 if (bar != null) {
                     bar.step();
                 }
@@ -132,6 +143,26 @@ public final class Engine implements AutoCloseable {
             globalStep = config.iterations();
         }
         listeners.forEach(l -> l.onRunEnd(this));
+    }
+
+    /** Writes the whole run's state after the current global step (atomically replacing {@code file}). */
+    public void checkpoint(java.nio.file.Path file) {
+        try {
+            Checkpoints.write(file, program.name(), globalStep, states);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot write checkpoint " + file + " at global step " + globalStep
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
+    private int resume(java.nio.file.Path file) {
+        try {
+            int step = Checkpoints.read(file, program.name(), states);
+            LOG.info("{}: resumed from {} after global step {}", program.name(), file, step);
+            return step;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot resume from checkpoint " + file + ": " + e.getMessage(), e);
+        }
     }
 
     private ProgressBar progressBar() {

@@ -12,6 +12,9 @@ public final class EngineConfig {
     private final boolean progressBar;
     private final Map<String, String> options;
     private final boolean skipNonFinite;
+    private final int checkpointEvery;
+    private final java.nio.file.Path checkpointFile;
+    private final java.nio.file.Path resumeFrom;
 
     private EngineConfig(Builder b) {
         this.iterations = b.iterations;
@@ -20,6 +23,24 @@ public final class EngineConfig {
         this.progressBar = b.progressBar;
         this.options = Map.copyOf(b.options);
         this.skipNonFinite = b.skipNonFinite;
+        this.checkpointEvery = b.checkpointEvery;
+        this.checkpointFile = b.checkpointFile;
+        this.resumeFrom = b.resumeFrom;
+    }
+
+    /** Write a checkpoint every this many global steps (0: never). */
+    public int checkpointEvery() {
+        return checkpointEvery;
+    }
+
+    /** Where checkpoints are written (replaced atomically each time); null when not checkpointing. */
+    public java.nio.file.Path checkpointFile() {
+        return checkpointFile;
+    }
+
+    /** A checkpoint to resume from, or null to start afresh. */
+    public java.nio.file.Path resumeFrom() {
+        return resumeFrom;
     }
 
     /**
@@ -64,6 +85,28 @@ public final class EngineConfig {
         private boolean progressBar = false;
         private final Map<String, String> options = new LinkedHashMap<>();
         private boolean skipNonFinite;
+        private int checkpointEvery;
+        private java.nio.file.Path checkpointFile;
+        private java.nio.file.Path resumeFrom;
+
+        /**
+         * Checkpoints the whole run to {@code file} after every {@code everyGlobalSteps} global
+         * steps (and after the last); each write replaces the previous one atomically.
+         */
+        public Builder optCheckpoint(java.nio.file.Path file, int everyGlobalSteps) {
+            if (everyGlobalSteps < 1) {
+                throw new IllegalArgumentException("checkpoint interval must be >= 1 global step, got " + everyGlobalSteps);
+            }
+            this.checkpointFile = java.util.Objects.requireNonNull(file, "file");
+            this.checkpointEvery = everyGlobalSteps;
+            return this;
+        }
+
+        /** Resumes from a checkpoint written by a run of the same program and settings. */
+        public Builder optResumeFrom(java.nio.file.Path file) {
+            this.resumeFrom = java.util.Objects.requireNonNull(file, "file");
+            return this;
+        }
 
         public Builder optSkipNonFinite(boolean skip) {
             this.skipNonFinite = skip;

@@ -99,6 +99,28 @@ final class ProblemState implements AutoCloseable {
         return accumulatedSteps == every ? accumulated : null;
     }
 
+    NDList accumulatedOrNull() {
+        return accumulated;
+    }
+
+    int accumulatedSteps() {
+        return accumulatedSteps;
+    }
+
+    /** Restores accumulation state from a checkpoint (arrays are copied into this state's manager). */
+    void restoreAccumulated(NDList saved, int steps) {
+        accumulated = null;
+        if (!saved.isEmpty()) {
+            accumulated = new NDList(saved.size());
+            for (NDArray a : saved) {
+                NDArray copy = optimizerState.zeros(a.getShape(), a.getDataType());
+                copy.set(a.toByteBuffer());
+                accumulated.add(copy);
+            }
+        }
+        accumulatedSteps = steps;
+    }
+
     void clearAccumulated() {
         if (accumulated != null) {
             for (NDArray a : accumulated) {

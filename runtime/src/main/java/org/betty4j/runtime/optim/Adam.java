@@ -3,6 +3,9 @@ package org.betty4j.runtime.optim;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -56,6 +59,20 @@ public final class Adam implements Optimizer {
                 }
             }
         }
+    }
+
+    @Override
+    public void saveState(DataOutputStream out) throws IOException {
+        out.writeInt(updates);
+        OptimizerState.writeArrays(out, m);
+        OptimizerState.writeArrays(out, v);
+    }
+
+    @Override
+    public void loadState(DataInputStream in, NDManager stateManager) throws IOException {
+        updates = in.readInt();
+        OptimizerState.readArrays(in, stateManager, m);
+        OptimizerState.readArrays(in, stateManager, v);
     }
 
     @Override

@@ -2,6 +2,9 @@ package org.betty4j.runtime.optim;
 
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 
 /**
  * Updates parameters in place from their gradients. Called with gradient recording off; the
@@ -23,4 +26,16 @@ public interface Optimizer {
 
     /** The current base learning rate. */
     float learningRate();
+
+    /** Writes the state (update count, momentum, moments) for a checkpoint. */
+    default void saveState(DataOutputStream out) throws IOException {
+        throw new UnsupportedOperationException(getClass().getName()
+                + " cannot be checkpointed: implement Optimizer.saveState/loadState");
+    }
+
+    /** Restores state written by {@link #saveState}; arrays go to {@code stateManager}. */
+    default void loadState(DataInputStream in, NDManager stateManager) throws IOException {
+        throw new UnsupportedOperationException(getClass().getName()
+                + " cannot be restored from a checkpoint: implement Optimizer.saveState/loadState");
+    }
 }

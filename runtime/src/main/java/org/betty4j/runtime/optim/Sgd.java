@@ -3,6 +3,9 @@ package org.betty4j.runtime.optim;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -46,6 +49,18 @@ public final class Sgd implements Optimizer {
             }
         }
         updates++;
+    }
+
+    @Override
+    public void saveState(DataOutputStream out) throws IOException {
+        out.writeInt(updates);
+        OptimizerState.writeArrays(out, velocity);
+    }
+
+    @Override
+    public void loadState(DataInputStream in, NDManager stateManager) throws IOException {
+        updates = in.readInt();
+        OptimizerState.readArrays(in, stateManager, velocity);
     }
 
     @Override
