@@ -1,5 +1,6 @@
 package org.betty4j.runtime.engine;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -55,6 +56,8 @@ public final class Engine implements AutoCloseable {
     private NDManager root;
     private int globalStep;
     private boolean ran;
+    private volatile String stopReason;
+    private Device device;
 
     public Engine(Program program, EngineConfig config) {
         this.program = Objects.requireNonNull(program, "program");
@@ -127,7 +130,7 @@ public final class Engine implements AutoCloseable {
             if (bar != null) {
                 bar.stepTo(first - 1);
             }
-            for (globalStep = first; globalStep <= config.iterations(); globalStep++) {
+            for (globalStep = first; globalStep <= config.iterations() && stopReason == null; globalStep++) {
                 for (String leaf : program.leaves()) {
                     step(states.get(leaf));
                 }
@@ -140,9 +143,35 @@ public final class Engine implements AutoCloseable {
                     bar.step();
                 }
             }
-            globalStep = config.iterations();
+            globalStep = Math.min(globalStep - 1, config.iterations());
+        }
+        if (stopReason != null) {
+            LOG.info("{}: stopped after global step {}: {}", program.name(), globalStep, stopReason);
+            if (config.checkpointEvery() > 0) {
+                checkpoint(config.checkpointFile());
+            }
         }
         listeners.forEach(l -> l.onRunEnd(this));
+    }
+
+    /**
+     * Asks the run to stop after the current global step (e.g. early stopping from a
+     * listener); the run then ends normally: listeners' {@code onRunEnd}, a last checkpoint.
+     */
+    public void requestStop(String reason) {
+        if (stopReason == null) {
+            stopReason = reason;
+        }
+    }
+
+    /** Why the run stopped early, or empty when it ran all its iterations (or is running). */
+    public java.util.Optional<String> stopReason() {
+        return java.util.Optional.ofNullable(stopReason);
+    }
+
+    /** The device the run uses (after any fallback); null before {@link #run()}. */
+    public Device device() {
+        return device;
     }
 
     /** Writes the whole run's state after the current global step (atomically replacing {@code file}). */
@@ -177,7 +206,8 @@ public final class Engine implements AutoCloseable {
 
     private void setUp() {
         ai.djl.engine.Engine.getEngine("PyTorch").setRandomSeed((int) config.seed());
-        root = NDManager.newBaseManager();
+        device = chooseDevice(config.device());
+        root = NDManager.newBaseManager(device);
         for (ProblemNode node : program.problems()) {
             NDManager manager = root.newSubManager();
             ProblemContext context = new ProblemContext(node.name(), manager, seedFor(node.name()), config.options(),
@@ -190,6 +220,18 @@ public final class Engine implements AutoCloseable {
                 config.iterations());
     }
 
+    /** The requested device if this engine can use it, else the CPU, with one log line either way. */
+    private Device chooseDevice(Device requested) {
+        ai.djl.engine.Engine torch = ai.djl.engine.Engine.getEngine("PyTorch");
+        if (requested.isGpu() && requested.getDeviceId() >= torch.getGpuCount()) {
+            LOG.warn("{}: device {} requested but {} usable GPU(s) found; running on cpu()", program.name(), requested,
+                    torch.getGpuCount());
+            return Device.cpu();
+        }
+        LOG.info("{}: running on {}", program.name(), requested);
+        return requested;
+    }
+
     private long seedFor(String problemName) {
         long h = config.seed() * 0x9E3779B97F4A7C15L + problemName.hashCode();
         return h ^ (h >>> 31);
@@ -200,10 +242,12 @@ public final class Engine implements AutoCloseable {
             return;
         }
         ProblemNode node = problem.node;
-        int updateEvery = node.gradientAccumulation();
-        int cycle = node.unrollSteps() * updateEvery;
+        int cycle = node.unrollSteps() * node.gradientAccumulation();
         if (problem.localSteps % cycle == 0) {
             withoutRecording(() -> node.trainable().onInnerLoopStart());
+            if (node.rollBack()) {
+                problem.cacheForRollBack();
+            }
         }
         problem.localSteps++;
         int epochBefore = problem.data.epoch();
@@ -211,6 +255,27 @@ public final class Engine implements AutoCloseable {
         if (problem.data.epoch() > epochBefore) {
             node.trainable().onEpoch(problem.data.epoch());
         }
+        descend(problem, true);
+        problem.ready.replaceAll((k, v) -> false);
+        if (problem.localSteps % cycle == 0 && problem.localSteps > node.warmupSteps()) {
+            List<String> uppers = program.uppersUsingOptimumOf(node.name());
+            for (String upperName : uppers) {
+                ProblemState upper = states.get(upperName);
+                upper.ready.put(node.name(), true);
+                step(upper);
+            }
+            if (node.rollBack() && !uppers.isEmpty()) {
+                // Betty's roll-back: back to the state at the start of this inner loop, then one
+                // step on the last batch with the uppers' new parameters
+                problem.restoreRollBack();
+                descend(problem, false);
+            }
+        }
+    }
+
+    /** One gradient step of {@code problem} on its last batch (with accumulation, clipping, callbacks). */
+    private void descend(ProblemState problem, boolean notify) {
+        ProblemNode node = problem.node;
         try (StepScope ignored = new StepScope(root.newSubManager(), states.values())) {
             Cost cost;
             NDList grads;
@@ -220,7 +285,7 @@ public final class Engine implements AutoCloseable {
             }
             checkFinite(problem, grads);
             try (GradMode off = GradMode.disabled()) {
-                NDList update = problem.accumulate(grads, updateEvery);
+                NDList update = problem.accumulate(grads, node.gradientAccumulation());
                 if (update != null) {
                     clip(node, update);
                     node.trainable().afterGradients(problem.params, update);
@@ -232,8 +297,10 @@ public final class Engine implements AutoCloseable {
             }
             double loss = cost.loss().toArray()[0].doubleValue();
             log(problem, loss, cost);
-            for (EngineListener l : listeners) {
-                l.onProblemStep(node, problem.localSteps, globalStep, loss, cost);
+            if (notify) {
+                for (EngineListener l : listeners) {
+                    l.onProblemStep(node, problem.localSteps, globalStep, loss, cost);
+                }
             }
         } catch (NonFiniteValueException e) {
             if (!config.skipNonFinite()) {
@@ -242,14 +309,6 @@ public final class Engine implements AutoCloseable {
             problem.clearAccumulated();
             problem.skippedSteps++;
             LOG.warn("skipped the update: {}", e.getMessage());
-        }
-        problem.ready.replaceAll((k, v) -> false);
-        if (problem.localSteps % cycle == 0 && problem.localSteps > node.warmupSteps()) {
-            for (String upperName : program.uppersUsingOptimumOf(node.name())) {
-                ProblemState upper = states.get(upperName);
-                upper.ready.put(node.name(), true);
-                step(upper);
-            }
         }
     }
 

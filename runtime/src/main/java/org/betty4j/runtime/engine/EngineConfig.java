@@ -12,6 +12,7 @@ public final class EngineConfig {
     private final boolean progressBar;
     private final Map<String, String> options;
     private final boolean skipNonFinite;
+    private final ai.djl.Device device;
     private final int checkpointEvery;
     private final java.nio.file.Path checkpointFile;
     private final java.nio.file.Path resumeFrom;
@@ -23,9 +24,15 @@ public final class EngineConfig {
         this.progressBar = b.progressBar;
         this.options = Map.copyOf(b.options);
         this.skipNonFinite = b.skipNonFinite;
+        this.device = b.device;
         this.checkpointEvery = b.checkpointEvery;
         this.checkpointFile = b.checkpointFile;
         this.resumeFrom = b.resumeFrom;
+    }
+
+    /** The device asked for; the engine falls back to the CPU when it cannot use it. */
+    public ai.djl.Device device() {
+        return device;
     }
 
     /** Write a checkpoint every this many global steps (0: never). */
@@ -85,6 +92,13 @@ public final class EngineConfig {
         private boolean progressBar = false;
         private final Map<String, String> options = new LinkedHashMap<>();
         private boolean skipNonFinite;
+        private ai.djl.Device device = ai.djl.Device.cpu();
+
+        /** The device to train on (default CPU); an unusable GPU falls back to the CPU with a log line. */
+        public Builder optDevice(ai.djl.Device device) {
+            this.device = java.util.Objects.requireNonNull(device, "device");
+            return this;
+        }
         private int checkpointEvery;
         private java.nio.file.Path checkpointFile;
         private java.nio.file.Path resumeFrom;

@@ -22,6 +22,7 @@ public final class ProblemNode {
     private final int warmupSteps;
     private final int gradientAccumulation;
     private final double clipGradNorm;
+    private final boolean rollBack;
 
     private ProblemNode(Builder b) {
         this.name = b.name;
@@ -33,6 +34,7 @@ public final class ProblemNode {
         this.warmupSteps = b.warmupSteps;
         this.gradientAccumulation = b.gradientAccumulation;
         this.clipGradNorm = b.clipGradNorm;
+        this.rollBack = b.rollBack;
     }
 
     /** A builder holding every setting of this node, to change some of them. */
@@ -44,6 +46,7 @@ public final class ProblemNode {
         b.warmupSteps = warmupSteps;
         b.gradientAccumulation = gradientAccumulation;
         b.clipGradNorm = clipGradNorm;
+        b.rollBack = rollBack;
         return b;
     }
 
@@ -91,6 +94,14 @@ public final class ProblemNode {
         return clipGradNorm;
     }
 
+    /**
+     * Roll-back (Betty): after the uppers step, return to the parameters and optimizer state of
+     * the inner loop's start and take one step on the last batch with the uppers' new parameters.
+     */
+    public boolean rollBack() {
+        return rollBack;
+    }
+
     @Override
     public String toString() {
         return name + " (level " + level + ")";
@@ -106,6 +117,12 @@ public final class ProblemNode {
         private int warmupSteps;
         private int gradientAccumulation = 1;
         private double clipGradNorm;
+        private boolean rollBack;
+
+        public Builder optRollBack(boolean rollBack) {
+            this.rollBack = rollBack;
+            return this;
+        }
 
         private Builder(String name, int level, Trainable trainable) {
             this.name = Objects.requireNonNull(name, "name");
@@ -161,6 +178,10 @@ public final class ProblemNode {
         }
 
         public ProblemNode build() {
+            if (rollBack && gradientAccumulation > 1) {
+                throw new IllegalStateException(name + ": roll-back with gradient accumulation is not supported; "
+                        + "use one of them");
+            }
             if (costFunction == null) {
                 throw new IllegalStateException(name + ": no cost function (training step) was given");
             }

@@ -99,6 +99,44 @@ final class ProblemState implements AutoCloseable {
         return accumulatedSteps == every ? accumulated : null;
     }
 
+    private NDManager rollBackCache;
+    private NDList cachedParams;
+    private byte[] cachedOptimizer;
+
+    /** Copies parameters and optimizer state, to return to them after the uppers step. */
+    void cacheForRollBack() {
+        if (rollBackCache != null) {
+            rollBackCache.close();
+        }
+        rollBackCache = manager.newSubManager();
+        try (org.betty4j.runtime.autograd.GradMode off = org.betty4j.runtime.autograd.GradMode.disabled()) {
+            cachedParams = org.betty4j.runtime.hypergrad.Vectors.copy(params, rollBackCache);
+        }
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            optimizer.saveState(out);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (UnsupportedOperationException e) {
+            throw new IllegalStateException(node.name() + ": roll-back needs the optimizer's state: " + e.getMessage(), e);
+        }
+        cachedOptimizer = bytes.toByteArray();
+    }
+
+    /** Returns parameters and optimizer state to the last {@link #cacheForRollBack()}. */
+    void restoreRollBack() {
+        try (org.betty4j.runtime.autograd.GradMode off = org.betty4j.runtime.autograd.GradMode.disabled()) {
+            for (int i = 0; i < params.size(); i++) {
+                params.get(i).set(cachedParams.get(i).toByteBuffer());
+            }
+        }
+        try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(cachedOptimizer))) {
+            optimizer.loadState(in, optimizerState);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     NDList accumulatedOrNull() {
         return accumulated;
     }
@@ -139,6 +177,10 @@ final class ProblemState implements AutoCloseable {
 
     @Override
     public void close() {
+        if (rollBackCache != null) {
+            rollBackCache.close();
+            rollBackCache = null;
+        }
         if (lastBatch != null) {
             lastBatch.close();
             lastBatch = null;
