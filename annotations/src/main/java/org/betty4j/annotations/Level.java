@@ -24,7 +24,7 @@ import java.lang.annotation.Target;
  *   public NDArray trainingStep(Batch batch) { ... }
  * }
  *
- * @Level(value = 2, unrollSteps = 1)
+ * @Level(value = 2, unrollSteps = 1, warmupSteps = 100, clipGradNorm = 5.0)
  * public class MetaWeightNet implements Trainable {
  *   @Lower Classifier classifier;              // uses the classifier's optimal parameters
  *   ...
@@ -50,4 +50,22 @@ public @interface Level {
      * use its optimum (its uppers). Must be at least 1.
      */
     int unrollSteps() default 1;
+
+    /**
+     * Local steps this problem takes before it first signals its uppers (they wait for a
+     * trained lower). Must be 0 or more; 0 (the default) means no warm-up.
+     */
+    int warmupSteps() default 0;
+
+    /**
+     * Local steps whose gradients are averaged into one parameter update. Must be at least 1;
+     * 1 (the default) updates after every step.
+     */
+    int gradientAccumulation() default 1;
+
+    /**
+     * Maximum global L2 norm of an update's gradient; larger gradients are scaled down to it.
+     * Must be finite and 0 or more; 0 (the default) turns clipping off.
+     */
+    double clipGradNorm() default 0;
 }

@@ -90,6 +90,22 @@ public final class Messages {
                 + " signalling its uppers. Fix: use unrollSteps >= 1.";
     }
 
+    public static String warmupNegative(String type, int warmup) {
+        return "Problem " + type + " has warmupSteps = " + warmup + "; a warm-up is a number of local steps, 0 or"
+                + " more. Fix: use warmupSteps >= 0 (0, the default, means no warm-up).";
+    }
+
+    public static String accumulationNotPositive(String type, int accumulation) {
+        return "Problem " + type + " has gradientAccumulation = " + accumulation + "; an update averages the"
+                + " gradients of at least one step. Fix: use gradientAccumulation >= 1 (1, the default, updates"
+                + " after every step).";
+    }
+
+    public static String clipNormInvalid(String type, double clip) {
+        return "Problem " + type + " has clipGradNorm = " + clip + "; the clipping norm must be finite and 0 or"
+                + " more. Fix: use a positive norm, or 0 (the default) for no clipping.";
+    }
+
     public static String invalidName(String type, String name) {
         return "Problem " + type + " is named \"" + name + "\"; names are used as identifiers on the command line"
                 + " and in logs and must match [A-Za-z_][A-Za-z0-9_]*. Fix: choose such a name, or leave name out"

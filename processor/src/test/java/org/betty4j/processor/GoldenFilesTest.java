@@ -27,6 +27,7 @@ class GoldenFilesTest {
         "TwoLevel, good.twolevel.MetaWeightNetEngine",
         "ThreeLevel, good.threelevel.OuterEngine",
         "FigureOne, good.figureone.MetaEngine",
+        "StepSettings, good.stepsettings.TunerEngine",
     })
     void generatedSourceMatchesGolden(String fixture, String engine) throws IOException {
         Compilation compilation = Fixtures.load("good/" + fixture).compile();

@@ -90,6 +90,11 @@ class InvalidProgramsTest {
         expect("HypergradOutsideProblem", "@Hypergrad is used in bad.hypergradoutsideproblem.A, which is not a @Level problem");
         expect("EngineNameTaken", "The generated wiring class bad.enginenametaken.AEngine (named after the top problem A)"
                 + " would clash with an existing class of that name");
+        // issue 5: per-problem step settings
+        expect("WarmupNegative", "Problem A has warmupSteps = -1");
+        expect("AccumulationZero", "Problem A has gradientAccumulation = 0");
+        expect("ClipNormNegative", "Problem A has clipGradNorm = -0.5");
+        expect("ClipNormNaN", "Problem A has clipGradNorm = NaN");
         // several independent mistakes in one compile: every one reported, once
         expect("SeveralIndependentErrors",
                 "@Hypergrad(ITD_RMAD) on A sets iterations, which ITD_RMAD does not use",

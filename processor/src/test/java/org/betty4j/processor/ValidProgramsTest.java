@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.google.testing.compile.Compilation;
 import java.util.List;
 import org.betty4j.annotations.HypergradMethod;
+import org.betty4j.runtime.engine.ProblemNode;
 import org.betty4j.runtime.engine.Program;
 import org.betty4j.runtime.hypergrad.HypergradConfig;
 import org.junit.jupiter.api.Test;
@@ -84,5 +85,21 @@ class ValidProgramsTest {
         assertEquals(List.of("Plain"), program.leaves());
         assertEquals(List.of(), classes.staticField("good.single.PlainEngine", "PATHS"));
         assertEquals(List.of(), program.pathsOf("Plain"));
+    }
+
+    @Test
+    void stepSettingsOfLevelReachTheProblemNodes() {
+        Compilation compilation = Fixtures.load("good/StepSettings").compile();
+        assertThat(compilation).succeededWithoutWarnings();
+        Program program = (Program) new GeneratedClasses(compilation).callStatic("good.stepsettings.TunerEngine", "program");
+        ProblemNode learner = program.problem("Learner");
+        assertEquals(10, learner.warmupSteps());
+        assertEquals(4, learner.gradientAccumulation());
+        assertEquals(2.5, learner.clipGradNorm());
+        assertEquals(2, learner.unrollSteps());
+        ProblemNode tuner = program.problem("Tuner");
+        assertEquals(0, tuner.warmupSteps());
+        assertEquals(1, tuner.gradientAccumulation());
+        assertEquals(1.0, tuner.clipGradNorm());
     }
 }

@@ -193,6 +193,17 @@ public final class EngineGenerator {
         if (plan.pathInterior().contains(p.name())) {
             node.add(".optHypergrad($L)\n", hypergrad(p));
         }
+        // only settings that differ from the runtime's defaults, so plain programs stay short
+        ProblemModel.StepSettings settings = p.stepSettings();
+        if (settings.warmupSteps().value() != 0) {
+            node.add(".optWarmupSteps($L)\n", settings.warmupSteps().value());
+        }
+        if (settings.gradientAccumulation().value() != 1) {
+            node.add(".optGradientAccumulation($L)\n", settings.gradientAccumulation().value());
+        }
+        if (settings.clipGradNorm().value() != 0) {
+            node.add(".optClipGradNorm($L)\n", Double.toString(settings.clipGradNorm().value()));
+        }
         return node.add(".build()$<$<").build();
     }
 

@@ -19,6 +19,7 @@ import javax.lang.model.element.TypeElement;
  * @param unrollSteps {@code @Level.unrollSteps()}
  * @param unrollValue the annotation value of unrollSteps if written explicitly
  * @param nameValue the annotation value of name if written explicitly
+ * @param stepSettings warm-up, gradient accumulation and clipping from {@code @Level}
  * @param fields {@code @Upper}/{@code @Lower} fields
  * @param constructor the constructor the wiring would call, if one qualifies
  * @param trainingSteps every {@code @TrainingStep} method (valid programs have exactly one)
@@ -28,7 +29,7 @@ import javax.lang.model.element.TypeElement;
  */
 public record ProblemModel(TypeElement type, AnnotationMirror levelAnnotation, String packageName, String name,
         int level, AnnotationValue levelValue, int unrollSteps, Optional<AnnotationValue> unrollValue,
-        Optional<AnnotationValue> nameValue, List<Dependency> fields, Optional<ConstructorModel> constructor,
+        Optional<AnnotationValue> nameValue, StepSettings stepSettings, List<Dependency> fields, Optional<ConstructorModel> constructor,
         List<TrainingStepModel> trainingSteps, Optional<HypergradModel> hypergrad,
         List<Dependency> strayDependencies) {
 
@@ -37,6 +38,13 @@ public record ProblemModel(TypeElement type, AnnotationMirror levelAnnotation, S
         trainingSteps = List.copyOf(trainingSteps);
         strayDependencies = List.copyOf(strayDependencies);
     }
+
+    /** A {@code @Level} setting, with its annotation value if the user wrote it (where errors point). */
+    public record Setting<T>(T value, Optional<AnnotationValue> written) {}
+
+    /** {@code @Level.warmupSteps()}, {@code gradientAccumulation()} and {@code clipGradNorm()}. */
+    public record StepSettings(Setting<Integer> warmupSteps, Setting<Integer> gradientAccumulation,
+            Setting<Double> clipGradNorm) {}
 
     public String qualifiedName() {
         return type.getQualifiedName().toString();

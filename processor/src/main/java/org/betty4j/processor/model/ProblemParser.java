@@ -86,7 +86,20 @@ public final class ProblemParser {
 
         Optional<HypergradModel> hypergrad = AnnotationValues.find(type, Names.HYPERGRAD).map(this::hypergrad);
         return new ProblemModel(type, level, packageOf(type), name, value(levelValue, Integer.class, "value"), levelValue,
-                unrollSteps, unrollValue, nameValue, fields, constructor, steps, hypergrad, stray);
+                unrollSteps, unrollValue, nameValue, stepSettings(level), fields, constructor, steps, hypergrad, stray);
+    }
+
+    private ProblemModel.StepSettings stepSettings(AnnotationMirror level) {
+        return new ProblemModel.StepSettings(
+                setting(level, "warmupSteps", v -> value(v, Integer.class, "warmupSteps")),
+                setting(level, "gradientAccumulation", v -> value(v, Integer.class, "gradientAccumulation")),
+                setting(level, "clipGradNorm", v -> value(v, Number.class, "clipGradNorm").doubleValue()));
+    }
+
+    private <T> ProblemModel.Setting<T> setting(AnnotationMirror level, String member,
+            java.util.function.Function<AnnotationValue, T> read) {
+        return new ProblemModel.Setting<>(read.apply(AnnotationValues.withDefault(elements, level, member)),
+                AnnotationValues.explicit(level, member));
     }
 
     /** The package a class belongs to (nested classes included). */

@@ -97,6 +97,22 @@ public final class ProblemValidator {
             report.error(p.type(), p.levelAnnotation(), p.unrollValue().orElse(null),
                     Messages.unrollNotPositive(p.simpleName(), p.unrollSteps()));
         }
+        ProblemModel.StepSettings settings = p.stepSettings();
+        int warmup = settings.warmupSteps().value();
+        if (warmup < 0) {
+            report.error(p.type(), p.levelAnnotation(), settings.warmupSteps().written().orElse(null),
+                    Messages.warmupNegative(p.simpleName(), warmup));
+        }
+        int accumulation = settings.gradientAccumulation().value();
+        if (accumulation < 1) {
+            report.error(p.type(), p.levelAnnotation(), settings.gradientAccumulation().written().orElse(null),
+                    Messages.accumulationNotPositive(p.simpleName(), accumulation));
+        }
+        double clip = settings.clipGradNorm().value();
+        if (!(clip >= 0) || Double.isInfinite(clip)) {
+            report.error(p.type(), p.levelAnnotation(), settings.clipGradNorm().written().orElse(null),
+                    Messages.clipNormInvalid(p.simpleName(), clip));
+        }
         if (!NAME.matcher(p.name()).matches()) {
             report.error(p.type(), p.levelAnnotation(), p.nameValue().orElse(null),
                     Messages.invalidName(p.simpleName(), p.name()));
