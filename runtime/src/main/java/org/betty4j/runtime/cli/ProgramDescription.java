@@ -34,6 +34,9 @@ final class ProgramDescription {
         for (ProblemNode p : program.problems()) {
             s.append(String.format("  %-" + width + "s  level %d  unroll %d  hypergrad %s%n",
                     p.name(), p.level(), p.unrollSteps(), method(program, p)));
+            // a second line, so the help footer stays within its width
+            s.append(String.format("  %-" + width + "s  warmup %d  accumulate %d  clip %s%n", "", p.warmupSteps(),
+                    p.gradientAccumulation(), p.clipGradNorm() == 0 ? "off" : Double.toString(p.clipGradNorm())));
         }
         s.append("upper-to-lower edges (U -> L: L's cost uses U's current parameters):\n");
         appendEdges(s, program.upperToLower());

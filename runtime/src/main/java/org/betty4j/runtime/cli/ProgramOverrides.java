@@ -1,30 +1,28 @@
 package org.betty4j.runtime.cli;
 
-import ai.djl.nn.ParameterList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.betty4j.annotations.HypergradMethod;
-import org.betty4j.runtime.data.BatchSource;
+import org.betty4j.runtime.engine.Engine;
+import org.betty4j.runtime.engine.EngineListener;
 import org.betty4j.runtime.engine.ProblemNode;
 import org.betty4j.runtime.engine.Program;
 import org.betty4j.runtime.hypergrad.HypergradConfig;
 import org.betty4j.runtime.optim.Optimizer;
-import org.betty4j.runtime.problem.ProblemContext;
-import org.betty4j.runtime.problem.Trainable;
 
 /**
  * Per-problem command-line overrides ({@code --unroll}, {@code --method}, {@code --alpha},
- * {@code --iterations-of}, {@code --lr}) applied to a program: a copy with the same problems,
+ * {@code --iterations-of}, {@code --lr}, {@code --warmup}, {@code --grad-accumulation}, {@code --clip}) applied to a program: a copy with the same problems,
  * edges and paths, re-checked by {@link Program.Builder#build()}. A value that cannot take
  * effect is a {@link UsageException}, never silently ignored.
  *
  * <p>The learning rate belongs to the optimizer each problem builds itself, so {@code --lr}
  * works with the problem's cooperation: the value is handed to {@code setUp} as the program
  * option {@link ProgramMain#learningRateKey(String)}, and when the run starts the optimizer the
- * problem returns must have that learning rate, else the run stops with an error naming the
- * problem.
+ * problem returns must have that learning rate ({@link #learningRateCheck()}), else the run
+ * stops with an error naming the problem.
  */
 final class ProgramOverrides {
 
@@ -33,6 +31,9 @@ final class ProgramOverrides {
     Map<String, Double> alpha = Map.of();
     Map<String, Integer> iterations = Map.of();
     Map<String, Float> learningRate = Map.of();
+    Map<String, Integer> warmup = Map.of();
+    Map<String, Integer> gradientAccumulation = Map.of();
+    Map<String, Double> clip = Map.of();
 
     /** Program options the overrides add ({@code <Problem>.lr}). */
     Map<String, String> options() {
@@ -47,6 +48,9 @@ final class ProgramOverrides {
         checkNames(program, "--alpha", alpha.keySet());
         checkNames(program, "--iterations-of", iterations.keySet());
         checkNames(program, "--lr", learningRate.keySet());
+        checkNames(program, "--warmup", warmup.keySet());
+        checkNames(program, "--grad-accumulation", gradientAccumulation.keySet());
+        checkNames(program, "--clip", clip.keySet());
         Set<String> differentiated = ProgramDescription.differentiatedThrough(program);
         Program.Builder copy = Program.builder(program.name());
         for (ProblemNode p : program.problems()) {
@@ -84,19 +88,42 @@ final class ProgramOverrides {
                     + " through it), so --method/--alpha/--iterations-of for it would have no effect");
         }
         HypergradConfig hypergrad = hypergradOverride ? hypergrad(name, p.hypergrad()) : p.hypergrad();
-        Trainable trainable = p.trainable();
         if (learningRate.containsKey(name)) {
             float lr = learningRate.get(name);
             if (!(lr > 0) || Float.isInfinite(lr)) {
                 throw new UsageException("--lr " + name + "=" + lr + ": the learning rate must be positive and finite");
             }
-            trainable = new LearningRateCheck(name, trainable, lr);
         }
-        return ProblemNode.builder(name, p.level(), trainable)
-                .costFunction(p.costFunction())
-                .optUnrollSteps(unrollSteps)
-                .optHypergrad(hypergrad)
-                .build();
+        // toBuilder keeps every setting no option names (warm-up, accumulation, clipping, roll-back, ...)
+        ProblemNode.Builder node = p.toBuilder().optUnrollSteps(unrollSteps).optHypergrad(hypergrad);
+        if (warmup.containsKey(name)) {
+            int n = warmup.get(name);
+            if (n < 0) {
+                throw new UsageException("--warmup " + name + "=" + n + ": warm-up steps must be 0 or more");
+            }
+            node.optWarmupSteps(n);
+        }
+        if (gradientAccumulation.containsKey(name)) {
+            int n = gradientAccumulation.get(name);
+            if (n < 1) {
+                throw new UsageException("--grad-accumulation " + name + "=" + n + ": at least 1 step per update"
+                        + " (1: no accumulation)");
+            }
+            node.optGradientAccumulation(n);
+        }
+        if (clip.containsKey(name)) {
+            double norm = clip.get(name);
+            if (!(norm >= 0) || Double.isInfinite(norm)) {
+                throw new UsageException("--clip " + name + "=" + norm + ": the clipping norm must be finite and 0"
+                        + " or more (0: no clipping)");
+            }
+            node.optClipGradNorm(norm);
+        }
+        try {
+            return node.build();
+        } catch (IllegalStateException e) {
+            throw new UsageException("settings for " + name + ": " + e.getMessage());
+        }
     }
 
     private HypergradConfig hypergrad(String name, HypergradConfig current) {
@@ -119,35 +146,23 @@ final class ProgramOverrides {
         }
     }
 
-    /** Passes everything through; checks that the optimizer the problem builds uses the requested rate. */
-    private record LearningRateCheck(String problem, Trainable delegate, float requested) implements Trainable {
-
-        @Override
-        public void setUp(ProblemContext context) {
-            delegate.setUp(context);
-        }
-
-        @Override
-        public ParameterList parameters() {
-            return delegate.parameters();
-        }
-
-        @Override
-        public Optimizer optimizer() {
-            Optimizer optimizer = delegate.optimizer();
-            if (optimizer != null && Math.abs(optimizer.learningRate() - requested) > 1e-6f * requested) {
-                throw new IllegalStateException("--lr " + problem + "=" + requested + " did not take effect: "
-                        + problem + "'s optimizer has learning rate " + optimizer.learningRate() + ". Fix: in "
-                        + problem + ".setUp, build the optimizer with context.option(ProgramMain.learningRateKey("
-                        + "context.problemName())) when it is present (the option is \""
-                        + ProgramMain.learningRateKey(problem) + "\").");
+    /** Checks, once every problem has built its optimizer, that each {@code --lr} took effect. */
+    EngineListener learningRateCheck() {
+        Map<String, Float> requested = Map.copyOf(learningRate);
+        return new EngineListener() {
+            @Override
+            public void onRunStart(Engine engine) {
+                requested.forEach((problem, lr) -> {
+                    Optimizer optimizer = engine.program().problem(problem).trainable().optimizer();
+                    if (Math.abs(optimizer.learningRate() - lr) > 1e-6f * lr) {
+                        throw new IllegalStateException("--lr " + problem + "=" + lr + " did not take effect: "
+                                + problem + "'s optimizer has learning rate " + optimizer.learningRate() + ". Fix: in "
+                                + problem + ".setUp, build the optimizer with context.option(ProgramMain"
+                                + ".learningRateKey(context.problemName())) when it is present (the option is \""
+                                + ProgramMain.learningRateKey(problem) + "\").");
+                    }
+                });
             }
-            return optimizer;
-        }
-
-        @Override
-        public BatchSource data() {
-            return delegate.data();
-        }
+        };
     }
 }

@@ -77,6 +77,18 @@ final class RunCommand implements Callable<Integer> {
             description = "Iterations of a problem's method (AID_CG, AID_NEUMANN; repeatable).")
     Map<String, Integer> methodIterations = new LinkedHashMap<>();
 
+    @Option(names = "--warmup", paramLabel = "PROBLEM=N",
+            description = "Local steps a problem takes before it first signals its uppers (repeatable).")
+    Map<String, Integer> warmup = new LinkedHashMap<>();
+
+    @Option(names = "--grad-accumulation", paramLabel = "PROBLEM=N",
+            description = "Local steps whose gradients a problem averages into one update (repeatable).")
+    Map<String, Integer> gradientAccumulation = new LinkedHashMap<>();
+
+    @Option(names = "--clip", paramLabel = "PROBLEM=NORM",
+            description = "Clip a problem's update gradient to this global L2 norm; 0: off (repeatable).")
+    Map<String, Double> clip = new LinkedHashMap<>();
+
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A program option handed to every problem (repeatable).")
     Map<String, String> options = new LinkedHashMap<>();
 
@@ -99,6 +111,9 @@ final class RunCommand implements Callable<Integer> {
         overrides.alpha = alpha;
         overrides.iterations = methodIterations;
         overrides.learningRate = learningRate;
+        overrides.warmup = warmup;
+        overrides.gradientAccumulation = gradientAccumulation;
+        overrides.clip = clip;
         Program program = overrides.apply(original);
         if (graph != null) {
             out.print(graph == GraphFormat.dot ? ProgramDescription.dot(program) : ProgramDescription.text(program));
@@ -131,6 +146,7 @@ final class RunCommand implements Callable<Integer> {
                 .build();
         try (RunRecorder recorder = new RunRecorder(program, validating, validateEvery, outputDir, out);
                 Engine engine = new Engine(program, config)) {
+            engine.addListener(overrides.learningRateCheck());
             engine.addListener(recorder);
             if (exportOnnx != null) {
                 engine.addListener(new OnnxExportListener(exportOnnx, out));

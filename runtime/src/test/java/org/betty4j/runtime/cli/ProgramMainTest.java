@@ -38,7 +38,8 @@ class ProgramMainTest {
         return Program.builder("Demo")
                 .problem(ProblemNode.builder("Low", 1, low).costFunction(low::cost)
                         .optHypergrad(new HypergradConfig(HypergradMethod.AID_CG, 1.0, 3, false)).build())
-                .problem(ProblemNode.builder("High", 2, high).costFunction(high::cost).optUnrollSteps(1).build())
+                .problem(ProblemNode.builder("High", 2, high).costFunction(high::cost).optUnrollSteps(1)
+                        .optWarmupSteps(2).optClipGradNorm(5).build())
                 .upperToLower("High", "Low")
                 .lowerToUpper("Low", "High")
                 .path("High", "Low", "High")
@@ -63,13 +64,16 @@ class ProgramMainTest {
         assertEquals(ProgramMain.OK, run.exitCode());
         String help = run.out();
         assertTrue(help.startsWith("Usage: Demo"), help);
-        assertTrue(help.contains("Low   level 1  unroll 1  hypergrad AID_CG(alpha=1.0, iterations=3)"), help);
-        assertTrue(help.contains("High  level 2  unroll 1  hypergrad - (on no path)"), help);
+        assertTrue(help.contains("Low   level 1  unroll 1  hypergrad AID_CG(alpha=1.0, iterations=3)\n"
+                + "        warmup 0  accumulate 1  clip off\n"), help);
+        assertTrue(help.contains("High  level 2  unroll 1  hypergrad - (on no path)\n"
+                + "        warmup 2  accumulate 1  clip 5.0\n"), help);
         assertTrue(help.contains("High -> Low"), help);
         assertTrue(help.contains("Low -> High"), help);
         assertTrue(help.contains("High -> Low -> High"), help);
         for (String option : List.of("--iterations", "--validate-every", "--seed", "--device", "--output-dir", "--lr",
-                "--unroll", "--method", "--alpha", "--iterations-of", "--graph")) {
+                "--unroll", "--method", "--alpha", "--iterations-of", "--graph", "--warmup", "--grad-accumulation",
+                "--clip")) {
             assertTrue(help.contains(option), option + " missing from help:\n" + help);
         }
     }
@@ -91,6 +95,51 @@ class ProgramMainTest {
         assertTrue(dot.out().contains("\"Low\" -> \"High\" [label=\"optimum\"];"), dot.out());
         assertTrue(dot.out().contains("\"High\" -> \"Low\" [style=dashed, label=\"parameters\"];"), dot.out());
         assertTrue(dot.out().trim().endsWith("}"), dot.out());
+    }
+
+    /** Per-problem step settings are overridden one by one; settings no option names survive any override. */
+    @Test
+    void stepSettingOverridesReplaceOnlyWhatTheyName() {
+        Run run = run(ProgramMainTest::bilevel, "--graph", "--warmup", "Low=3", "--grad-accumulation", "Low=4",
+                "--clip", "Low=0.5", "--unroll", "High=2", "--lr", "High=0.2");
+        assertEquals(ProgramMain.OK, run.exitCode(), run.err());
+        assertTrue(run.out().contains("Low   level 1  unroll 1  hypergrad AID_CG(alpha=1.0, iterations=3)\n"
+                + "        warmup 3  accumulate 4  clip 0.5\n"), run.out());
+        // High's warm-up 2 and clip 5.0 come from the program and survive --unroll / --lr
+        assertTrue(run.out().contains("High  level 2  unroll 2  hypergrad - (on no path)\n"
+                + "        warmup 2  accumulate 1  clip 5.0\n"), run.out());
+
+        Run off = run(ProgramMainTest::bilevel, "--graph", "--clip", "High=0", "--warmup", "High=0");
+        assertTrue(off.out().contains("High  level 2  unroll 1  hypergrad - (on no path)\n"
+                + "        warmup 0  accumulate 1  clip off\n"), off.out());
+    }
+
+    @Test
+    void badStepSettingOverridesAreClearErrors() {
+        expectBadOption(run(ProgramMainTest::bilevel, "--graph", "--warmup", "Low=-1"),
+                "--warmup Low=-1: warm-up steps must be 0 or more");
+        expectBadOption(run(ProgramMainTest::bilevel, "--graph", "--grad-accumulation", "Low=0"),
+                "--grad-accumulation Low=0: at least 1 step per update");
+        expectBadOption(run(ProgramMainTest::bilevel, "--graph", "--clip", "Low=-2"),
+                "--clip Low=-2.0: the clipping norm must be finite and 0 or more");
+        expectBadOption(run(ProgramMainTest::bilevel, "--graph", "--clip", "Low=NaN"), "--clip Low=NaN");
+        expectBadOption(run(ProgramMainTest::bilevel, "--graph", "--warmup", "Mid=1"),
+                "--warmup Mid=...: program Demo has no problem named 'Mid'");
+        expectBadOption(run(ProgramMainTest::bilevel, "--graph", "--clip", "Low"), "--clip");
+    }
+
+    /**
+     * The overrides reach the run: with --grad-accumulation Solo=2 the parameter moves every
+     * second step, so the losses of steps 1 and 2 are both (0 - 3)² = 9 and step 3 sees the
+     * averaged update of lr 0.25: w = 0 + 0.25 * 6 = 1.5, loss 2.25.
+     */
+    @Test
+    void accumulationOverrideChangesTheRun(@TempDir Path dir) throws IOException {
+        Run run = run(() -> solo(true), "--iterations", "3", "--lr", "Solo=0.25", "--grad-accumulation", "Solo=2",
+                "--output-dir", dir.toString(), "--log-every", "0");
+        assertEquals(ProgramMain.OK, run.exitCode(), run.err());
+        assertEquals(List.of("problem,local_step,global_step,loss", "Solo,1,1,9.00000", "Solo,2,2,9.00000",
+                "Solo,3,3,2.25000"), Files.readAllLines(dir.resolve("losses.csv")));
     }
 
     @Test
