@@ -27,7 +27,8 @@ public final class ExperimentData {
 
     /** Shuffled batches of {@code set} for a problem, seeded by the problem's seed. */
     public static BatchSource batches(ProblemContext context, ImageSet set, int batchSize) {
-        return ArrayBatchSource.builder(set.images(context.manager()), set.labels(context.manager()))
+        return ArrayBatchSource.builder(set.images(context.manager()).toType(context.dataType(), false),
+                        set.labels(context.manager()))
                 .optBatchSize(batchSize)
                 .optSeed(context.seed())
                 .build();

@@ -34,11 +34,16 @@ public final class ImageClassifier {
 
     /** A freshly initialized network whose parameters live in {@code manager}. */
     public static ImageClassifier create(NDManager manager, int inputs, int hidden) {
+        return create(manager, inputs, hidden, DataType.FLOAT32);
+    }
+
+    /** As {@link #create(NDManager, int, int)}, in the given floating precision. */
+    public static ImageClassifier create(NDManager manager, int inputs, int hidden, DataType dataType) {
         SequentialBlock net = new SequentialBlock()
                 .add(Linear.builder().setUnits(hidden).build())
                 .add(Activation.reluBlock())
                 .add(Linear.builder().setUnits(CLASSES).build());
-        net.initialize(manager, DataType.FLOAT32, new Shape(1, inputs));
+        net.initialize(manager, dataType, new Shape(1, inputs));
         return new ImageClassifier(net, manager);
     }
 
@@ -92,7 +97,8 @@ public final class ImageClassifier {
             for (int start = 0; start < set.count(); start += chunk) {
                 int end = Math.min(set.count(), start + chunk);
                 try (NDManager step = m.newSubManager()) {
-                    NDArray x = images.get(start + ":" + end);
+                    NDArray x = images.get(start + ":" + end)
+                            .toType(net.getParameters().get(0).getValue().getArray().getDataType(), false);
                     x.attach(step);
                     step.tempAttachAll(net.getParameters().values().stream()
                             .map(p -> p.getArray()).toArray(NDArray[]::new));

@@ -27,6 +27,11 @@ public final class WeightNet {
     private final ParameterStore store;
 
     public WeightNet(NDManager manager, int hidden) {
+        this(manager, hidden, DataType.FLOAT32);
+    }
+
+    /** In the given floating precision. */
+    public WeightNet(NDManager manager, int hidden, DataType dataType) {
         Linear output = Linear.builder().setUnits(1).build();
         output.setInitializer(Initializer.ZEROS, Parameter.Type.WEIGHT);
         net = new SequentialBlock()
@@ -34,7 +39,7 @@ public final class WeightNet {
                 .add(Activation.reluBlock())
                 .add(output)
                 .add(Activation.sigmoidBlock());
-        net.initialize(manager, DataType.FLOAT32, new Shape(1, 1));
+        net.initialize(manager, dataType, new Shape(1, 1));
         store = new ParameterStore(manager, false);
     }
 

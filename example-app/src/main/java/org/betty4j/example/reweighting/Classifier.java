@@ -38,7 +38,8 @@ public class Classifier implements Trainable {
     @Override
     public void setUp(ProblemContext context) {
         FashionMnistSplits splits = ExperimentData.forContext(context);
-        model = ImageClassifier.create(context.manager(), splits.train().pixelsPerImage(), 256);
+        model = ImageClassifier.create(context.manager(), splits.train().pixelsPerImage(), 256,
+                context.dataType());
         data = ExperimentData.batches(context, splits.train(), 100);
         optimizer = ImageClassifier.optimizer(context);
     }

@@ -208,10 +208,11 @@ public final class Engine implements AutoCloseable {
         ai.djl.engine.Engine.getEngine("PyTorch").setRandomSeed((int) config.seed());
         device = chooseDevice(config.device());
         root = NDManager.newBaseManager(device);
+        Precision.check(root, config.dataType());
         for (ProblemNode node : program.problems()) {
             NDManager manager = root.newSubManager();
             ProblemContext context = new ProblemContext(node.name(), manager, seedFor(node.name()), config.options(),
-                    config.iterations());
+                    config.iterations(), config.dataType());
             node.trainable().setUp(context);
             states.put(node.name(), new ProblemState(node, manager,
                     Hypergradients.forConfig(node.name(), node.hypergrad()), program.lowersOf(node.name())));
@@ -295,7 +296,7 @@ public final class Engine implements AutoCloseable {
                     node.trainable().afterUpdate();
                 }
             }
-            double loss = cost.loss().toArray()[0].doubleValue();
+            double loss = scalar(cost.loss());
             log(problem, loss, cost);
             if (notify) {
                 for (EngineListener l : listeners) {
@@ -309,6 +310,13 @@ public final class Engine implements AutoCloseable {
             problem.clearAccumulated();
             problem.skippedSteps++;
             LOG.warn("skipped the update: {}", e.getMessage());
+        }
+    }
+
+    /** A one-element array's value, whatever its floating type (half precision cannot be read directly). */
+    private static double scalar(NDArray a) {
+        try (NDArray wide = a.toType(ai.djl.ndarray.types.DataType.FLOAT64, true)) {
+            return wide.getDouble();
         }
     }
 
@@ -345,7 +353,7 @@ public final class Engine implements AutoCloseable {
                     + loss.getShape() + " at local step " + problem.localSteps
                     + "; a loss must be a scalar: reduce it with mean() or sum()");
         }
-        double value = loss.toArray()[0].doubleValue();
+        double value = scalar(loss);
         if (!Double.isFinite(value)) {
             throw new NonFiniteValueException(problem.node.name(), problem.localSteps, globalStep, "the loss", value);
         }
@@ -387,7 +395,7 @@ public final class Engine implements AutoCloseable {
                     try (NDArray firstBad = grads.get(i).sum()) {
                         throw new NonFiniteValueException(problem.node.name(), problem.localSteps, globalStep,
                                 "the gradient of parameter '" + problem.paramNames.get(i) + "'",
-                                firstBad.toArray()[0].doubleValue());
+                                scalar(firstBad));
                     }
                 }
             }

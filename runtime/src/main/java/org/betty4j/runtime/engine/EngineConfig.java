@@ -13,6 +13,7 @@ public final class EngineConfig {
     private final Map<String, String> options;
     private final boolean skipNonFinite;
     private final ai.djl.Device device;
+    private final ai.djl.ndarray.types.DataType dataType;
     private final int checkpointEvery;
     private final java.nio.file.Path checkpointFile;
     private final java.nio.file.Path resumeFrom;
@@ -25,6 +26,7 @@ public final class EngineConfig {
         this.options = Map.copyOf(b.options);
         this.skipNonFinite = b.skipNonFinite;
         this.device = b.device;
+        this.dataType = b.dataType;
         this.checkpointEvery = b.checkpointEvery;
         this.checkpointFile = b.checkpointFile;
         this.resumeFrom = b.resumeFrom;
@@ -33,6 +35,15 @@ public final class EngineConfig {
     /** The device asked for; the engine falls back to the CPU when it cannot use it. */
     public ai.djl.Device device() {
         return device;
+    }
+
+    /**
+     * The floating-point type problems are asked to use for parameters and data
+     * ({@code ProblemContext.dataType()}); the engine checks at start-up that the device can
+     * compute and differentiate in it.
+     */
+    public ai.djl.ndarray.types.DataType dataType() {
+        return dataType;
     }
 
     /** Write a checkpoint every this many global steps (0: never). */
@@ -93,6 +104,13 @@ public final class EngineConfig {
         private final Map<String, String> options = new LinkedHashMap<>();
         private boolean skipNonFinite;
         private ai.djl.Device device = ai.djl.Device.cpu();
+        private ai.djl.ndarray.types.DataType dataType = ai.djl.ndarray.types.DataType.FLOAT32;
+
+        /** Precision for problems' parameters and data: FLOAT32 (default), FLOAT64, BFLOAT16 or FLOAT16. */
+        public Builder optDataType(ai.djl.ndarray.types.DataType dataType) {
+            this.dataType = Precision.requireFloating(dataType);
+            return this;
+        }
 
         /** The device to train on (default CPU); an unusable GPU falls back to the CPU with a log line. */
         public Builder optDevice(ai.djl.Device device) {

@@ -1,6 +1,7 @@
 package org.betty4j.runtime.problem;
 
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -18,13 +19,24 @@ public final class ProblemContext {
     private final long seed;
     private final Map<String, String> options;
     private final int globalSteps;
+    private final DataType dataType;
 
-    public ProblemContext(String problemName, NDManager manager, long seed, Map<String, String> options, int globalSteps) {
+    public ProblemContext(String problemName, NDManager manager, long seed, Map<String, String> options, int globalSteps,
+            DataType dataType) {
         this.problemName = Objects.requireNonNull(problemName, "problemName");
         this.manager = Objects.requireNonNull(manager, "manager");
         this.seed = seed;
         this.options = Map.copyOf(options);
         this.globalSteps = globalSteps;
+        this.dataType = Objects.requireNonNull(dataType, "dataType");
+    }
+
+    /**
+     * The run's precision: create parameters (e.g. {@code block.initialize(manager(), dataType(), shape)})
+     * and floating data in it. FLOAT32 unless the run asked otherwise.
+     */
+    public DataType dataType() {
+        return dataType;
     }
 
     /**
