@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class EngineFeaturesTest {
 
     /** ToyProblem with every callback recorded. */
-    private static final class Observed extends ToyProblemDelegate {
+    private static class Observed extends ToyProblemDelegate {
         int innerLoopStarts;
         int updates;
         final List<double[]> gradientsSeen = new ArrayList<>();
@@ -114,6 +114,41 @@ class EngineFeaturesTest {
             assertEquals(0.0, t[0], 0.0, "clamped at zero");
             assertEquals(1.0 - 3 * (double) 0.1f, t[1], 1e-12);
         }
+    }
+
+    @Test
+    void onEpochIsCalledWhenTheDataSourceCompletesAPass() {
+        List<Integer> epochs = new ArrayList<>();
+        Observed p = new Observed(new double[] {1.0}, 0.1f) {
+            private org.betty4j.runtime.data.BatchSource source;
+
+            @Override
+            public void setUp(org.betty4j.runtime.problem.ProblemContext context) {
+                super.setUp(context);
+                var m = context.manager();
+                source = org.betty4j.runtime.data.ArrayBatchSource
+                        .builder(m.create(new float[] {1, 2, 3, 4}).reshape(4, 1), m.create(new float[] {0, 0, 0, 0}))
+                        .optBatchSize(2).build();
+            }
+
+            @Override
+            public org.betty4j.runtime.data.BatchSource data() {
+                return source;
+            }
+
+            @Override
+            public void onEpoch(int epoch) {
+                epochs.add(epoch);
+            }
+        };
+        Program program = Program.builder("epochs")
+                .problem(ToyProblem.node("P", 1, p.toy(), 1, b -> p.theta().square().sum()))
+                .build();
+        try (Engine engine = new Engine(program, EngineConfig.builder().optIterations(6).build())) {
+            engine.run();
+        }
+        // 4 samples in batches of 2: a pass ends every 2 steps
+        assertEquals(List.of(1, 2, 3), epochs);
     }
 
     @Test
