@@ -2,7 +2,9 @@ package org.betty4j.runtime.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
@@ -11,6 +13,10 @@ import org.betty4j.runtime.engine.Engine;
 import org.betty4j.runtime.engine.EngineConfig;
 import org.betty4j.runtime.engine.ProblemNode;
 import org.betty4j.runtime.engine.Program;
+import org.betty4j.runtime.metrics.EarlyStopping;
+import org.betty4j.runtime.metrics.LossPlots;
+import org.betty4j.runtime.metrics.MetricsFile;
+import org.betty4j.runtime.metrics.ValidationListener;
 import org.betty4j.runtime.onnx.OnnxExportListener;
 import org.betty4j.runtime.onnx.OnnxExportable;
 import picocli.CommandLine.Command;
@@ -48,6 +54,19 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--output-dir", paramLabel = "DIR",
             description = "Write graph.txt, graph.dot, losses.csv (and validation.csv) here.")
     Path outputDir;
+
+    @Option(names = "--metrics-file", paramLabel = "FILE",
+            description = "Write every problem's loss and metrics per step, and every validation, as JSON lines.")
+    Path metricsFile;
+
+    @Option(names = "--plots", paramLabel = "DIR",
+            description = "At the end of the run, write DIR/<problem>-loss.png: each problem's loss curve.")
+    Path plots;
+
+    @Option(names = "--early-stop", paramLabel = "PROBLEM.METRIC:min|max:PATIENCE",
+            description = "Stop the run when a validation metric has not improved for PATIENCE validations in a row"
+                    + " (needs --validate-every), e.g. Classifier.accuracy:max:3.")
+    String earlyStop;
 
     @Option(names = "--export-onnx", paramLabel = "DIR",
             description = "At the end of the run, write DIR/<problem>.onnx for every problem that implements"
@@ -144,16 +163,59 @@ final class RunCommand implements Callable<Integer> {
                 .optProgressBar(true)
                 .optOptions(programOptions)
                 .build();
-        try (RunRecorder recorder = new RunRecorder(program, validating, validateEvery, outputDir, out);
-                Engine engine = new Engine(program, config)) {
+        checkEarlyStop(program, validating);
+        try (Engine engine = new Engine(program, config);
+                MetricsFile metrics = metricsFile == null ? null : new MetricsFile(metricsFile);
+                RunRecorder recorder = new RunRecorder(program, validating, validateEvery, outputDir, out,
+                        validationListeners(engine, metrics))) {
             engine.addListener(overrides.learningRateCheck());
             engine.addListener(recorder);
+            if (metrics != null) {
+                engine.addListener(metrics);
+            }
+            if (plots != null) {
+                engine.addListener(new LossPlots(plots));
+            }
             if (exportOnnx != null) {
                 engine.addListener(new OnnxExportListener(exportOnnx, out));
             }
             engine.run();
+            engine.stopReason().ifPresent(out::println);
         }
         return ProgramMain.OK;
+    }
+
+    /** Who hears about validations: the metrics file and early stopping, when asked for. */
+    private List<ValidationListener> validationListeners(Engine engine, MetricsFile metrics) {
+        List<ValidationListener> listeners = new ArrayList<>();
+        if (metrics != null) {
+            listeners.add(metrics);
+        }
+        if (earlyStop != null) {
+            listeners.add(EarlyStopping.parse(earlyStop, engine::requestStop));
+        }
+        return listeners;
+    }
+
+    /** --early-stop must parse, name a problem that validates, and come with --validate-every. */
+    private void checkEarlyStop(Program program, Map<String, Validating> validating) {
+        if (earlyStop == null) {
+            return;
+        }
+        EarlyStopping stopping;
+        try {
+            stopping = EarlyStopping.parse(earlyStop, reason -> {});
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--early-stop " + earlyStop + ": " + e.getMessage());
+        }
+        if (!validating.containsKey(stopping.problem())) {
+            throw new UsageException("--early-stop " + earlyStop + ": program " + program.name() + " has no problem '"
+                    + stopping.problem() + "' that implements " + Validating.class.getSimpleName()
+                    + (validating.isEmpty() ? " (none does)" : "; these do: " + String.join(", ", validating.keySet())));
+        }
+        if (validateEvery <= 0) {
+            throw new UsageException("--early-stop " + earlyStop + " needs validations: add --validate-every N");
+        }
     }
 
     private void checkRunOptions() {

@@ -7,19 +7,22 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.betty4j.runtime.engine.Engine;
 import org.betty4j.runtime.engine.EngineListener;
 import org.betty4j.runtime.engine.ProblemNode;
 import org.betty4j.runtime.engine.Program;
+import org.betty4j.runtime.metrics.ValidationListener;
 import org.betty4j.runtime.problem.Cost;
 
 /**
  * What the command line records during a run: every problem's loss per local step
  * ({@code losses.csv}) and, every {@code validateEvery} global steps and at the end, the
  * metrics of problems that implement {@link Validating} (printed, and {@code validation.csv}).
- * Without an output directory only the validation lines are printed.
+ * Without an output directory only the validation lines are printed. Validation metrics also
+ * go to the given {@link ValidationListener}s (metrics file, early stopping).
  */
 final class RunRecorder implements EngineListener, AutoCloseable {
 
@@ -28,10 +31,13 @@ final class RunRecorder implements EngineListener, AutoCloseable {
     private final Map<String, Validating> validating;
     private final Writer losses;
     private final Writer validation;
+    private final List<ValidationListener> validationListeners;
     private int lastValidated = -1;
 
-    RunRecorder(Program program, Map<String, Validating> validating, int validateEvery, Path outputDir, PrintWriter out) {
+    RunRecorder(Program program, Map<String, Validating> validating, int validateEvery, Path outputDir, PrintWriter out,
+            List<ValidationListener> validationListeners) {
         this.out = out;
+        this.validationListeners = List.copyOf(validationListeners);
         this.validateEvery = validateEvery;
         this.validating = validating;
         try {
@@ -88,6 +94,7 @@ final class RunRecorder implements EngineListener, AutoCloseable {
                 }
             });
             out.println(line);
+            validationListeners.forEach(l -> l.onValidation(globalStep, name, metrics));
         });
         out.flush();
     }

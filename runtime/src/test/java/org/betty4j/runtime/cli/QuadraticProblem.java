@@ -47,7 +47,8 @@ final class QuadraticProblem implements Trainable, Validating {
     }
 
     Cost cost(Batch batch) {
-        return Cost.of(w.sub(target).square().sum());
+        // the parameter before the step, as a per-step metric
+        return Cost.of(w.sub(target).square().sum()).withMetric("w", w.toDoubleArray()[0]);
     }
 
     @Override

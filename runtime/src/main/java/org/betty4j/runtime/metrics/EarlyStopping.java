@@ -1,0 +1,134 @@
+package org.betty4j.runtime.metrics;
+
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * Stops a run when a validation metric has not improved for {@code patience} validations in a
+ * row. The metric is named {@code PROBLEM.METRIC} (e.g. {@code Classifier.accuracy}); lower is
+ * better in {@link Goal#MIN} mode, higher in {@link Goal#MAX}. Stopping goes through a callback
+ * (the command line passes {@code engine::requestStop}), so the run ends cleanly after the
+ * current global step: listeners' {@code onRunEnd}, outputs and a last checkpoint.
+ *
+ * <pre>{@code
+ * EarlyStopping stop = EarlyStopping.parse("Classifier.accuracy:max:3", engine::requestStop);
+ * }</pre>
+ */
+public final class EarlyStopping implements ValidationListener {
+
+    /** Which direction is an improvement. */
+    public enum Goal { MIN, MAX }
+
+    private final String problem;
+    private final String metric;
+    private final Goal goal;
+    private final int patience;
+    private final Consumer<String> stop;
+    private double best = Double.NaN;
+    private int bestStep;
+    private int validationsWithoutImprovement;
+    private boolean seen;
+    private boolean stopped;
+
+    public EarlyStopping(String problem, String metric, Goal goal, int patience, Consumer<String> stop) {
+        this.problem = Objects.requireNonNull(problem, "problem");
+        this.metric = Objects.requireNonNull(metric, "metric");
+        this.goal = Objects.requireNonNull(goal, "goal");
+        this.stop = Objects.requireNonNull(stop, "stop");
+        if (patience < 1) {
+            throw new IllegalArgumentException("early stopping on " + name() + ": patience must be at least 1"
+                    + " validation, got " + patience);
+        }
+        this.patience = patience;
+    }
+
+    /**
+     * Parses {@code PROBLEM.METRIC:min|max:PATIENCE}.
+     *
+     * @throws IllegalArgumentException naming the part that is wrong and the expected form
+     */
+    public static EarlyStopping parse(String spec, Consumer<String> stop) {
+        String form = " (expected PROBLEM.METRIC:min|max:PATIENCE, e.g. Classifier.accuracy:max:3)";
+        String[] parts = spec.split(":", -1);
+        if (parts.length != 3) {
+            throw new IllegalArgumentException("early stopping '" + spec + "' has " + parts.length + " part(s)" + form);
+        }
+        int dot = parts[0].indexOf('.');
+        if (dot <= 0 || dot == parts[0].length() - 1) {
+            throw new IllegalArgumentException("early stopping '" + spec + "': '" + parts[0]
+                    + "' does not name a problem and a metric" + form);
+        }
+        Goal goal;
+        try {
+            goal = Goal.valueOf(parts[1].toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("early stopping '" + spec + "': '" + parts[1] + "' is neither min nor max"
+                    + form, e);
+        }
+        int patience;
+        try {
+            patience = Integer.parseInt(parts[2]);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("early stopping '" + spec + "': patience '" + parts[2]
+                    + "' is not a whole number" + form, e);
+        }
+        return new EarlyStopping(parts[0].substring(0, dot), parts[0].substring(dot + 1), goal, patience, stop);
+    }
+
+    /** The problem whose validation metrics are watched. */
+    public String problem() {
+        return problem;
+    }
+
+    /** {@code PROBLEM.METRIC}. */
+    public String name() {
+        return problem + "." + metric;
+    }
+
+    /** The best value seen so far (NaN before the first validation). */
+    public double best() {
+        return best;
+    }
+
+    /** Whether the stop callback has been called. */
+    public boolean stopped() {
+        return stopped;
+    }
+
+    @Override
+    public void onValidation(int globalStep, String validatedProblem, Map<String, Double> metrics) {
+        if (!problem.equals(validatedProblem)) {
+            return;
+        }
+        Double value = metrics.get(metric);
+        if (value == null) {
+            throw new IllegalStateException("early stopping on " + name() + ": " + problem + ".validate() returned no"
+                    + " metric '" + metric + "' at global step " + globalStep + "; it returned " + metrics.keySet()
+                    + ". Fix: name one of those in --early-stop.");
+        }
+        if (Double.isNaN(value)) {
+            throw new IllegalStateException("early stopping on " + name() + ": the metric is NaN at global step "
+                    + globalStep + ", so improvement cannot be judged");
+        }
+        if (!seen || improves(value)) {
+            seen = true;
+            best = value;
+            bestStep = globalStep;
+            validationsWithoutImprovement = 0;
+            return;
+        }
+        validationsWithoutImprovement++;
+        if (validationsWithoutImprovement >= patience && !stopped) {
+            stopped = true;
+            stop.accept(String.format(Locale.ROOT, "early stopping: %s has not improved for %d validation(s);"
+                    + " best %s = %.6g at global step %d", name(), patience, goal.name().toLowerCase(Locale.ROOT),
+                    best, bestStep));
+        }
+    }
+
+    private boolean improves(double value) {
+        return goal == Goal.MIN ? value < best : value > best;
+    }
+}
