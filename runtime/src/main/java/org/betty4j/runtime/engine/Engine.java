@@ -65,6 +65,9 @@ public final class Engine implements AutoCloseable {
         // fail before any work when a problem's method is not available
         for (ProblemNode p : program.problems()) {
             Hypergradients.forConfig(p.name(), p.hypergrad());
+            if (Hypergradients.recordsUpdates(p.hypergrad())) {
+                InnerLoopRecorder.checkSettings(p);
+            }
         }
     }
 
@@ -214,8 +217,15 @@ public final class Engine implements AutoCloseable {
             ProblemContext context = new ProblemContext(node.name(), manager, seedFor(node.name()), config.options(),
                     config.iterations(), config.dataType());
             node.trainable().setUp(context);
-            states.put(node.name(), new ProblemState(node, manager,
-                    Hypergradients.forConfig(node.name(), node.hypergrad()), program.lowersOf(node.name())));
+            ProblemState state = new ProblemState(node, manager,
+                    Hypergradients.forConfig(node.name(), node.hypergrad()), program.lowersOf(node.name()));
+            states.put(node.name(), state);
+            if (Hypergradients.recordsUpdates(node.hypergrad())) {
+                NDList lowersParams = new NDList();
+                program.lowersOf(node.name()).forEach(lower -> lowersParams.addAll(states.get(lower).params));
+                state.recorder = new InnerLoopRecorder(manager, Hypergradients.unrolled(node.name(), state.optimizer),
+                        lowersParams);
+            }
         }
         LOG.info("{}: {} problems, leaves {}, {} global steps", program.name(), states.size(), program.leaves(),
                 config.iterations());
@@ -245,6 +255,9 @@ public final class Engine implements AutoCloseable {
         ProblemNode node = problem.node;
         int cycle = node.unrollSteps() * node.gradientAccumulation();
         if (problem.localSteps % cycle == 0) {
+            if (problem.recorder != null) {
+                problem.recorder.startLoop(problem.lastBatch);
+            }
             withoutRecording(() -> node.trainable().onInnerLoopStart());
             if (node.rollBack()) {
                 problem.cacheForRollBack();
@@ -256,7 +269,7 @@ public final class Engine implements AutoCloseable {
         if (problem.data.epoch() > epochBefore) {
             node.trainable().onEpoch(problem.data.epoch());
         }
-        descend(problem, true);
+        descend(problem, true, problem.recorder);
         problem.ready.replaceAll((k, v) -> false);
         if (problem.localSteps % cycle == 0 && problem.localSteps > node.warmupSteps()) {
             List<String> uppers = program.uppersUsingOptimumOf(node.name());
@@ -269,15 +282,18 @@ public final class Engine implements AutoCloseable {
                 // Betty's roll-back: back to the state at the start of this inner loop, then one
                 // step on the last batch with the uppers' new parameters
                 problem.restoreRollBack();
-                descend(problem, false);
+                descend(problem, false, null);
             }
         }
     }
 
-    /** One gradient step of {@code problem} on its last batch (with accumulation, clipping, callbacks). */
-    private void descend(ProblemState problem, boolean notify) {
+    /**
+     * One gradient step of {@code problem} on its last batch (with accumulation, clipping,
+     * callbacks), recorded by {@code recorder} when not null.
+     */
+    private void descend(ProblemState problem, boolean notify, InnerLoopRecorder recorder) {
         ProblemNode node = problem.node;
-        try (StepScope ignored = new StepScope(root.newSubManager(), states.values())) {
+        try (StepScope scope = new StepScope(root.newSubManager(), states.values())) {
             Cost cost;
             NDList grads;
             try (GradientCollector recording = root.getEngine().newGradientCollector()) {
@@ -289,11 +305,22 @@ public final class Engine implements AutoCloseable {
                 NDList update = problem.accumulate(grads, node.gradientAccumulation());
                 if (update != null) {
                     clip(node, update);
+                    NDList before = recorder == null ? null : Vectors.copy(problem.params, scope.manager);
                     node.trainable().afterGradients(problem.params, update);
+                    if (recorder != null) {
+                        requireUnchanged(problem, "afterGradients", "parameters", before, problem.params);
+                        requireUnchanged(problem, "afterGradients", "gradients", grads, update);
+                    }
                     checkFinite(problem, update);
+                    double rate = problem.optimizer.learningRate();
                     problem.optimizer.step(problem.params, update, problem.optimizerState);
                     problem.clearAccumulated();
+                    NDList updated = recorder == null ? null : Vectors.copy(problem.params, scope.manager);
                     node.trainable().afterUpdate();
+                    if (recorder != null) {
+                        requireUnchanged(problem, "afterUpdate", "parameters", updated, problem.params);
+                        recorder.record(before, rate, problem.lastBatch, batch -> evaluate(problem, batch).loss());
+                    }
                 }
             }
             double loss = scalar(cost.loss());
@@ -339,9 +366,30 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    /**
+     * ITD_RMAD differentiates the optimizer's update itself: a hook that changes the parameters
+     * or the gradient would make the recorded loop differ from what was run.
+     */
+    private void requireUnchanged(ProblemState problem, String hook, String what, NDList expected, NDList actual) {
+        for (int i = 0; i < expected.size(); i++) {
+            if (!expected.get(i).contentEquals(actual.get(i))) {
+                throw new IllegalStateException(problem.node.name() + ": " + hook + " changed the " + what
+                        + " (parameter '" + problem.paramNames.get(i) + "') at local step " + problem.localSteps
+                        + " (global step " + globalStep + "), which ITD_RMAD cannot differentiate: it differentiates "
+                        + "the optimizer's update alone. Fix: express the change in the cost (e.g. a "
+                        + "reparametrization instead of a clamp), or use AID_CG, AID_NEUMANN or AID_FD for "
+                        + problem.node.name());
+            }
+        }
+    }
+
     /** The cost of {@code problem} on its last batch, checked to be a finite scalar. */
     private Cost evaluate(ProblemState problem) {
-        Batch batch = problem.lastBatch;
+        return evaluate(problem, problem.lastBatch);
+    }
+
+    /** The cost of {@code problem} on {@code batch}, checked to be a finite scalar. */
+    private Cost evaluate(ProblemState problem, Batch batch) {
         Cost cost = problem.node.costFunction().compute(batch);
         if (cost == null) {
             throw new IllegalStateException(problem.node.name() + ": the training step returned null at local step "
@@ -380,7 +428,8 @@ public final class Engine implements AutoCloseable {
                 ProblemState curr = states.get(path.get(i));
                 ProblemState prev = states.get(path.get(i + 1));
                 JacobianContext context = new JacobianContext(curr.node.name(), prev.node.name(), curr.params,
-                        prev.params, () -> evaluate(curr).loss(), curr.node.hypergrad(), Autograd.get());
+                        prev.params, () -> evaluate(curr).loss(), curr.node.hypergrad(), Autograd.get(),
+                        curr.recorder == null ? null : curr.recorder.innerLoop());
                 v = curr.jacobian.apply(v, context);
             }
             total = Vectors.add(total, v);
@@ -439,7 +488,7 @@ public final class Engine implements AutoCloseable {
      * to their managers and everything the step created is freed.
      */
     private static final class StepScope implements AutoCloseable {
-        private final NDManager manager;
+        final NDManager manager;
 
         StepScope(NDManager manager, Iterable<ProblemState> problems) {
             this.manager = manager;

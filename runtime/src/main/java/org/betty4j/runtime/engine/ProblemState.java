@@ -25,6 +25,8 @@ final class ProblemState implements AutoCloseable {
     final Optimizer optimizer;
     final BatchSource data;
     final BestResponseJacobian jacobian;
+    /** Records the inner loop for ITD_RMAD; null for other methods. */
+    InnerLoopRecorder recorder;
     /** Lower problem name -> has it signalled since this problem last stepped. */
     final Map<String, Boolean> ready = new LinkedHashMap<>();
     Batch lastBatch;
@@ -169,7 +171,7 @@ final class ProblemState implements AutoCloseable {
     }
 
     void replaceBatch(Batch batch) {
-        if (lastBatch != null) {
+        if (lastBatch != null && (recorder == null || !recorder.holds(lastBatch))) {
             lastBatch.close();
         }
         lastBatch = batch;
@@ -180,6 +182,10 @@ final class ProblemState implements AutoCloseable {
         if (rollBackCache != null) {
             rollBackCache.close();
             rollBackCache = null;
+        }
+        if (recorder != null) {
+            recorder.release(lastBatch);
+            recorder = null;
         }
         if (lastBatch != null) {
             lastBatch.close();

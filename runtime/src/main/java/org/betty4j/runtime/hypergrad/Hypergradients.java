@@ -1,6 +1,8 @@
 package org.betty4j.runtime.hypergrad;
 
 import org.betty4j.annotations.HypergradMethod;
+import org.betty4j.runtime.optim.Optimizer;
+import org.betty4j.runtime.optim.Sgd;
 
 /** The best-response Jacobian implementation of each method. */
 public final class Hypergradients {
@@ -23,10 +25,31 @@ public final class Hypergradients {
             case AID_NEUMANN:
                 requireSecondOrder(problemName, config);
                 return new AidNeumann();
+            case ITD_RMAD:
+                return new IterativeDifferentiation();
             default:
                 throw new UnsupportedOperationException(problemName + ": hypergradient method " + method
-                        + " is not available in this runtime yet; use AID_CG, AID_NEUMANN or AID_FD");
+                        + " is not available in this runtime yet; use AID_CG, AID_NEUMANN, AID_FD or ITD_RMAD");
         }
+    }
+
+    /** Whether the engine must record {@code config}'s problem's updates (ITD_RMAD, not first-order). */
+    public static boolean recordsUpdates(HypergradConfig config) {
+        return config.method() == HypergradMethod.ITD_RMAD && !config.firstOrder();
+    }
+
+    /**
+     * The differentiable update rule of {@code optimizer} for ITD_RMAD, or an error naming the
+     * problem and the optimizer when the runtime cannot differentiate through it.
+     */
+    public static UnrolledOptimizer unrolled(String problemName, Optimizer optimizer) {
+        if (optimizer instanceof Sgd sgd) {
+            return new UnrolledSgd(sgd.momentum(), sgd.weightDecay());
+        }
+        throw new IllegalStateException(problemName + ": ITD_RMAD differentiates through the runtime's Sgd "
+                + "(org.betty4j.runtime.optim.Sgd, with momentum and weight decay), but optimizer() returned "
+                + optimizer.getClass().getName() + ". Fix: return an Sgd from optimizer(), or use AID_CG, AID_NEUMANN "
+                + "or AID_FD for this problem");
     }
 
     private static void requireSecondOrder(String problemName, HypergradConfig config) {

@@ -9,7 +9,8 @@ import org.betty4j.runtime.autograd.Autograd;
  * What a best-response Jacobian product may use: the two problems' parameter arrays (the
  * live arrays, which it may perturb only if it restores them exactly), a way to evaluate
  * {@code curr}'s cost on the batch of its last step at the current parameter values, the
- * method configuration and the autograd facade.
+ * method configuration, the autograd facade and, for ITD_RMAD, {@code curr}'s recorded inner
+ * loop.
  *
  * @param currName the problem differentiated through
  * @param prevName the problem whose parameters {@code curr}'s cost uses
@@ -18,6 +19,7 @@ import org.betty4j.runtime.autograd.Autograd;
  * @param currCost evaluates {@code curr}'s cost (scalar, with a gradient graph) on its last batch
  * @param config the method and its resolved parameters
  * @param autograd the facade
+ * @param innerLoop {@code curr}'s recorded inner loop (ITD_RMAD); null when nothing is recorded
  */
 public record JacobianContext(
         String currName,
@@ -26,4 +28,12 @@ public record JacobianContext(
         NDList prevParams,
         Supplier<NDArray> currCost,
         HypergradConfig config,
-        Autograd autograd) {}
+        Autograd autograd,
+        InnerLoop innerLoop) {
+
+    /** A context without a recorded inner loop (enough for the AID methods). */
+    public JacobianContext(String currName, String prevName, NDList currParams, NDList prevParams,
+            Supplier<NDArray> currCost, HypergradConfig config, Autograd autograd) {
+        this(currName, prevName, currParams, prevParams, currCost, config, autograd, null);
+    }
+}

@@ -77,6 +77,11 @@ public final class Sgd implements Optimizer {
         return momentum;
     }
 
+    /** The L2 weight decay added to each gradient ({@code wd·θ}). */
+    public float weightDecay() {
+        return weightDecay;
+    }
+
     /** Builder in DJL's style: required setters, optional {@code opt…}. */
     public static final class Builder {
         private float learningRate = Float.NaN;

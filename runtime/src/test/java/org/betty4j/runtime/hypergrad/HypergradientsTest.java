@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.betty4j.annotations.HypergradMethod;
+import org.betty4j.runtime.optim.Adam;
+import org.betty4j.runtime.optim.Sgd;
 import org.junit.jupiter.api.Test;
 
 /** Which implementation each configuration gets, and the errors for those that mean nothing. */
@@ -18,6 +20,8 @@ class HypergradientsTest {
                 Hypergradients.forConfig("L", HypergradConfig.defaults(HypergradMethod.AID_CG)));
         assertInstanceOf(AidNeumann.class,
                 Hypergradients.forConfig("L", HypergradConfig.defaults(HypergradMethod.AID_NEUMANN)));
+        assertInstanceOf(IterativeDifferentiation.class,
+                Hypergradients.forConfig("L", HypergradConfig.defaults(HypergradMethod.ITD_RMAD)));
     }
 
     @Test
@@ -32,9 +36,16 @@ class HypergradientsTest {
     }
 
     @Test
-    void unimplementedMethodFailsClearly() {
-        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
-                () -> Hypergradients.forConfig("Inner", HypergradConfig.defaults(HypergradMethod.ITD_RMAD)));
-        assertTrue(e.getMessage().contains("Inner") && e.getMessage().contains("ITD_RMAD"), e.getMessage());
+    void itdNamesTheProblemAndTheOptimizerItCannotDifferentiate() {
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> Hypergradients.unrolled("Inner", Adam.builder().build()));
+        assertTrue(e.getMessage().startsWith("Inner: ITD_RMAD") && e.getMessage().contains(Adam.class.getName())
+                && e.getMessage().contains("Fix:"), e.getMessage());
+    }
+
+    @Test
+    void itdTakesSgdsMomentumAndWeightDecay() {
+        assertTrue(Hypergradients.unrolled("Inner", Sgd.builder().setLearningRate(0.1f).optMomentum(0.5f)
+                .optWeightDecay(0.25f).build()).toString().equals("Sgd(momentum=0.5, weightDecay=0.25)"));
     }
 }

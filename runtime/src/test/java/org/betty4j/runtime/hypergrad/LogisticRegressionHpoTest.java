@@ -34,7 +34,8 @@ import org.junit.jupiter.api.Test;
  * to zero at each unroll start; the outer problem minimizes BCE(validation) of the inner
  * weights with SGD lr 1.0 momentum 0.9, λ clamped ≥ 1e-8 after each update; 2000 global steps
  * (20 outer updates). The outer loss must fall below 0.48 for AID_FD, AID_CG (3 iterations,
- * α 0.1) and AID_NEUMANN (3 iterations, α 0.1). (ITD_RMAD is not implemented.)
+ * α 0.1), AID_NEUMANN (3 iterations, α 0.1) and ITD_RMAD (reverse-mode through the 100 inner
+ * SGD updates of each unroll, which the reset makes the whole inner procedure).
  */
 class LogisticRegressionHpoTest {
 
@@ -189,6 +190,11 @@ class LogisticRegressionHpoTest {
     @Test
     void aidNeumannReachesBettysThreshold() {
         assertBelowThreshold(new HypergradConfig(HypergradMethod.AID_NEUMANN, 0.1, 3, false));
+    }
+
+    @Test
+    void itdRmadReachesBettysThreshold() {
+        assertBelowThreshold(HypergradConfig.defaults(HypergradMethod.ITD_RMAD));
     }
 
     private static void assertBelowThreshold(HypergradConfig config) {

@@ -40,7 +40,7 @@ class UnrolledSgdTest {
 
     /** Runs the unroll from θ₀ with the live λ; records the steps when {@code record} is given. */
     private static void unroll(NDManager m, NDArray theta, NDArray lambda, double[] theta0, NDArray[] xs, NDArray[] ys,
-            Sgd sgd, List<UnrolledSgd.Step> record) {
+            Sgd sgd, List<RecordedStep> record) {
         try (GradMode off = GradMode.disabled()) {
             theta.muli(0).addi(m.create(theta0));
         }
@@ -49,7 +49,7 @@ class UnrolledSgdTest {
             NDArray x = xs[t];
             NDArray y = ys[t];
             if (record != null) {
-                record.add(new UnrolledSgd.Step(Vectors.copy(new NDList(theta), m), LR,
+                record.add(new RecordedStep(Vectors.copy(new NDList(theta), m), LR,
                         () -> cost(theta, lambda, x, y)));
             }
             NDList grad;
@@ -81,13 +81,13 @@ class UnrolledSgdTest {
             NDArray theta = m.create(theta0);
             NDArray lambda = m.create(lambda0);
             ParameterLists.of("theta", theta, "lambda", lambda);
-            List<UnrolledSgd.Step> steps = new ArrayList<>();
+            List<RecordedStep> steps = new ArrayList<>();
             unroll(m, theta, lambda, theta0, xs, ys, sgd(momentum, weightDecay), steps);
             double[] thetaT = theta.toDoubleArray();
             double[] itd;
             try (NDManager step = m.newSubManager(); GradientCollector gc = m.getEngine().newGradientCollector()) {
                 itd = new UnrolledSgd(momentum, weightDecay)
-                        .vjp(new NDList(theta), new NDList(lambda), steps, new NDList(step.create(v)), Autograd.get())
+                        .vjp(new NDList(theta), new NDList(lambda), new NDList(), steps, new NDList(step.create(v)), Autograd.get())
                         .get(0).toDoubleArray();
             }
             assertArrayEquals(thetaT, theta.toDoubleArray(), 0.0, "the live parameters are restored exactly");
