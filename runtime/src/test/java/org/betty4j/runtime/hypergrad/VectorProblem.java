@@ -13,23 +13,29 @@ import org.betty4j.runtime.problem.ParameterLists;
 import org.betty4j.runtime.problem.ProblemContext;
 import org.betty4j.runtime.problem.Trainable;
 
-/** A problem with one float64 parameter vector, plain SGD and a data-free cost. */
+/** A problem with one float64 parameter vector, SGD (optionally with momentum) and a data-free cost. */
 final class VectorProblem implements Trainable {
 
     private final double[] initial;
     private final float learningRate;
+    private final float momentum;
     NDArray theta;
     private Optimizer optimizer;
 
     VectorProblem(double[] initial, float learningRate) {
+        this(initial, learningRate, 0);
+    }
+
+    VectorProblem(double[] initial, float learningRate, float momentum) {
         this.initial = initial.clone();
         this.learningRate = learningRate;
+        this.momentum = momentum;
     }
 
     @Override
     public void setUp(ProblemContext context) {
         theta = context.manager().create(initial);
-        optimizer = Sgd.builder().setLearningRate(learningRate).build();
+        optimizer = Sgd.builder().setLearningRate(learningRate).optMomentum(momentum).build();
     }
 
     @Override
