@@ -18,6 +18,7 @@ import org.betty4j.runtime.autograd.Autograd;
 import org.betty4j.runtime.autograd.GradMode;
 import org.betty4j.runtime.hypergrad.BestResponseJacobian;
 import org.betty4j.runtime.hypergrad.Hypergradients;
+import org.betty4j.runtime.hypergrad.InnerLoop;
 import org.betty4j.runtime.hypergrad.JacobianContext;
 import org.betty4j.runtime.hypergrad.Vectors;
 import org.betty4j.runtime.problem.Cost;
@@ -313,13 +314,16 @@ public final class Engine implements AutoCloseable {
                     }
                     checkFinite(problem, update);
                     double rate = problem.optimizer.learningRate();
+                    int updateIndex = problem.optimizer.updates() + 1;
+                    NDList stateBefore = recorder == null ? null
+                            : recorder.optimizerStateBefore(problem.params, scope.manager);
                     problem.optimizer.step(problem.params, update, problem.optimizerState);
                     problem.clearAccumulated();
                     NDList updated = recorder == null ? null : Vectors.copy(problem.params, scope.manager);
                     node.trainable().afterUpdate();
                     if (recorder != null) {
                         requireUnchanged(problem, "afterUpdate", "parameters", updated, problem.params);
-                        recorder.record(before, rate, problem.lastBatch, batch -> evaluate(problem, batch).loss());
+                        recorder.record(before, stateBefore, updateIndex, rate, problem.lastBatch, batch -> evaluate(problem, batch).loss());
                     }
                 }
             }
@@ -429,12 +433,28 @@ public final class Engine implements AutoCloseable {
                 ProblemState prev = states.get(path.get(i + 1));
                 JacobianContext context = new JacobianContext(curr.node.name(), prev.node.name(), curr.params,
                         prev.params, () -> evaluate(curr).loss(), curr.node.hypergrad(), Autograd.get(),
-                        curr.recorder == null ? null : curr.recorder.innerLoop());
+                        curr.recorder == null ? null : recordedLoop(curr));
                 v = curr.jacobian.apply(v, context);
             }
             total = Vectors.add(total, v);
         }
         return total;
+    }
+
+    /**
+     * The recorded inner loop of {@code problem}, with a warning when it holds fewer updates
+     * than the loop took (resumed mid-loop, or non-finite updates skipped): the product then
+     * differentiates only the recorded ones.
+     */
+    private InnerLoop recordedLoop(ProblemState problem) {
+        InnerLoop loop = problem.recorder.innerLoop();
+        int taken = problem.node.unrollSteps();
+        if (loop.steps().size() < taken) {
+            LOG.warn("{}: ITD_RMAD differentiates through {} of the {} updates of this inner loop (global step {}): "
+                    + "the others were skipped as non-finite or taken before the run resumed from a checkpoint",
+                    problem.node.name(), loop.steps().size(), taken, globalStep);
+        }
+        return loop;
     }
 
     private void checkFinite(ProblemState problem, NDList grads) {

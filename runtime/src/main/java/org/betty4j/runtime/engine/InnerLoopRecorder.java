@@ -19,7 +19,8 @@ import org.betty4j.runtime.hypergrad.Vectors;
  * What ITD_RMAD needs of a problem's current inner loop: for each update since the loop
  * started, θ before it, its learning rate, its batch (kept alive), and the parameters of the
  * problem's lower problems at that time (its cost reads them and they move during the loop; its
- * upper problems do not, as they wait for this problem's signal). Everything is freed when the
+ * upper problems do not, as they wait for this problem's signal), and the optimizer state the
+ * update rule reads (Adam's moments). Everything is freed when the
  * next loop starts, so memory holds one loop: {@code unrollSteps} parameter copies and batches.
  */
 final class InnerLoopRecorder {
@@ -84,17 +85,28 @@ final class InnerLoopRecorder {
         return batches.contains(batch);
     }
 
+    /** Copies, in {@code manager}, of the optimizer state the coming update reads (see {@link #record}). */
+    NDList optimizerStateBefore(NDList params, NDManager manager) {
+        return optimizer.stateBefore(params, manager);
+    }
+
     /**
-     * Records one update taken on {@code batch} with {@code learningRate}, from
-     * {@code paramsBefore} (copies this recorder takes over).
+     * Records the {@code update}-th update of the optimizer (1-based), taken on {@code batch}
+     * with {@code learningRate} from {@code paramsBefore} and {@code stateBefore} (copies this
+     * recorder takes over).
      */
-    void record(NDList paramsBefore, double learningRate, Batch batch, Function<Batch, NDArray> cost) {
+    void record(NDList paramsBefore, NDList stateBefore, int update, double learningRate, Batch batch,
+            Function<Batch, NDArray> cost) {
         for (NDArray p : paramsBefore) {
             p.attach(loop);
         }
+        for (NDArray s : stateBefore) {
+            s.attach(loop);
+        }
         NDList lowersBefore = Vectors.copy(varying, loop);
         batches.add(batch);
-        steps.add(new RecordedStep(paramsBefore, learningRate, lowersBefore, () -> cost.apply(batch)));
+        steps.add(new RecordedStep(paramsBefore, learningRate, lowersBefore, stateBefore, update,
+                () -> cost.apply(batch)));
     }
 
     int recordedSteps() {

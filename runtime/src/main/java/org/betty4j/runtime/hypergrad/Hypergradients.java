@@ -1,6 +1,7 @@
 package org.betty4j.runtime.hypergrad;
 
 import org.betty4j.annotations.HypergradMethod;
+import org.betty4j.runtime.optim.Adam;
 import org.betty4j.runtime.optim.Optimizer;
 import org.betty4j.runtime.optim.Sgd;
 
@@ -46,10 +47,13 @@ public final class Hypergradients {
         if (optimizer instanceof Sgd sgd) {
             return new UnrolledSgd(sgd.momentum(), sgd.weightDecay());
         }
+        if (optimizer instanceof Adam adam) {
+            return new UnrolledAdam(adam);
+        }
         throw new IllegalStateException(problemName + ": ITD_RMAD differentiates through the runtime's Sgd "
-                + "(org.betty4j.runtime.optim.Sgd, with momentum and weight decay), but optimizer() returned "
-                + optimizer.getClass().getName() + ". Fix: return an Sgd from optimizer(), or use AID_CG, AID_NEUMANN "
-                + "or AID_FD for this problem");
+                + "(with momentum and weight decay) and Adam (org.betty4j.runtime.optim), but optimizer() returned "
+                + optimizer.getClass().getName() + ", whose update rule it cannot differentiate. Fix: return an Sgd "
+                + "or an Adam from optimizer(), or use AID_CG, AID_NEUMANN or AID_FD for this problem");
     }
 
     private static void requireSecondOrder(String problemName, HypergradConfig config) {

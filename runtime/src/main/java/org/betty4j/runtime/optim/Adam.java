@@ -85,6 +85,39 @@ public final class Adam implements Optimizer {
         return schedule.at(updates);
     }
 
+    public float beta1() {
+        return beta1;
+    }
+
+    public float beta2() {
+        return beta2;
+    }
+
+    public float epsilon() {
+        return epsilon;
+    }
+
+    public float weightDecay() {
+        return weightDecay;
+    }
+
+    /**
+     * Copies, in {@code manager}, of the first moments then the second moments of
+     * {@code params} (zeros before the first update): what reverse mode through the next update
+     * needs (ITD_RMAD).
+     */
+    public NDList moments(NDList params, NDManager manager) {
+        NDList out = new NDList(2 * params.size());
+        for (List<NDArray> moment : List.of(m, v)) {
+            for (int i = 0; i < params.size(); i++) {
+                NDArray p = params.get(i);
+                out.add(moment.size() > i ? moment.get(i).duplicate() : manager.zeros(p.getShape(), p.getDataType()));
+                out.get(out.size() - 1).attach(manager);
+            }
+        }
+        return out;
+    }
+
     /** Builder in DJL's style: required setters, optional {@code opt…}. */
     public static final class Builder {
         private float learningRate = 1e-3f;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import java.util.function.UnaryOperator;
 import org.betty4j.annotations.HypergradMethod;
 import org.betty4j.runtime.autograd.GradMode;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.Test;
 /**
  * What ITD_RMAD cannot differentiate is refused with an error naming the problem, the setting
  * or hook, and the fix: gradient accumulation, clipping and roll-back before the run; an
- * optimizer other than the runtime's Sgd at set-up; a hook that changes the parameters or the
+ * optimizer other than the runtime's Sgd or Adam at set-up; a hook that changes the parameters or the
  * gradient at the step where it does. Hooks that change nothing, and the first-order switch
  * (which records nothing), run.
  */
@@ -67,10 +68,48 @@ class IterativeDifferentiationErrorsTest {
         assertRefusedBeforeTheRun(b -> b.optRollBack(true), "roll-back");
     }
 
+    /** An optimizer of the user's own, whose update rule the runtime cannot know, is refused before any step. */
     @Test
-    void anOptimizerOtherThanSgdIsRefusedAtSetUp() {
+    void anOptimizerOtherThanSgdOrAdamIsRefusedAtSetUp() {
+        Optimizer own = new Optimizer() {
+            private int updates;
+
+            @Override
+            public void step(NDList params, NDList grads, NDManager stateManager) {
+                params.get(0).subi(grads.get(0).sign().mul(0.01));
+                updates++;
+            }
+
+            @Override
+            public int updates() {
+                return updates;
+            }
+
+            @Override
+            public float learningRate() {
+                return 0.01f;
+            }
+        };
         ToyProblemDelegate lower = new ToyProblemDelegate(new double[] {1, 2}, 0.25f) {
-            private final Adam adam = Adam.builder().build();
+            @Override
+            public Optimizer optimizer() {
+                return own;
+            }
+        };
+        try (Engine engine = new Engine(program(lower, ITD, b -> b), EngineConfig.builder().optIterations(4).build())) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, engine::run);
+            assertTrue(e.getMessage().startsWith("L: ITD_RMAD") && e.getMessage().contains(own.getClass().getName())
+                    && e.getMessage().contains("Sgd") && e.getMessage().contains("Adam")
+                    && e.getMessage().contains("Fix:"), e.getMessage());
+            assertEquals(0, engine.globalStep(), "refused before the first step");
+        }
+    }
+
+    /** Adam is differentiable (its moments are recorded): the same program runs with it. */
+    @Test
+    void adamIsAccepted() {
+        ToyProblemDelegate lower = new ToyProblemDelegate(new double[] {1, 2}, 0.25f) {
+            private final Adam adam = Adam.builder().optLearningRate(0.05f).build();
 
             @Override
             public Optimizer optimizer() {
@@ -78,10 +117,8 @@ class IterativeDifferentiationErrorsTest {
             }
         };
         try (Engine engine = new Engine(program(lower, ITD, b -> b), EngineConfig.builder().optIterations(4).build())) {
-            IllegalStateException e = assertThrows(IllegalStateException.class, engine::run);
-            assertTrue(e.getMessage().startsWith("L: ITD_RMAD") && e.getMessage().contains(Adam.class.getName())
-                    && e.getMessage().contains("Fix:"), e.getMessage());
-            assertEquals(0, engine.globalStep(), "refused before the first step");
+            engine.run();
+            assertEquals(2, engine.localSteps("U"));
         }
     }
 

@@ -1,11 +1,15 @@
 package org.betty4j.runtime.hypergrad;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import org.betty4j.annotations.HypergradMethod;
 import org.betty4j.runtime.optim.Adam;
+import org.betty4j.runtime.optim.Optimizer;
 import org.betty4j.runtime.optim.Sgd;
 import org.junit.jupiter.api.Test;
 
@@ -37,10 +41,30 @@ class HypergradientsTest {
 
     @Test
     void itdNamesTheProblemAndTheOptimizerItCannotDifferentiate() {
+        Optimizer own = new Optimizer() {
+            @Override
+            public void step(NDList params, NDList grads, NDManager stateManager) {}
+
+            @Override
+            public int updates() {
+                return 0;
+            }
+
+            @Override
+            public float learningRate() {
+                return 0.1f;
+            }
+        };
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> Hypergradients.unrolled("Inner", Adam.builder().build()));
-        assertTrue(e.getMessage().startsWith("Inner: ITD_RMAD") && e.getMessage().contains(Adam.class.getName())
+                () -> Hypergradients.unrolled("Inner", own));
+        assertTrue(e.getMessage().startsWith("Inner: ITD_RMAD") && e.getMessage().contains(own.getClass().getName())
                 && e.getMessage().contains("Fix:"), e.getMessage());
+    }
+
+    @Test
+    void itdTakesAdamsSettings() {
+        assertEquals("Adam(beta1=0.75, beta2=0.875, epsilon=1.0E-6, weightDecay=0.25)", Hypergradients.unrolled("Inner",
+                Adam.builder().optBetas(0.75f, 0.875f).optEpsilon(1e-6f).optWeightDecay(0.25f).build()).toString());
     }
 
     @Test

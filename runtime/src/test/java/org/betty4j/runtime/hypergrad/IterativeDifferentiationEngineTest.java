@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Supplier;
 import org.betty4j.annotations.HypergradMethod;
 import org.betty4j.runtime.autograd.Autograd;
 import org.betty4j.runtime.autograd.GradMode;
@@ -26,6 +27,7 @@ import org.betty4j.runtime.engine.EngineConfig;
 import org.betty4j.runtime.engine.EngineListener;
 import org.betty4j.runtime.engine.ProblemNode;
 import org.betty4j.runtime.engine.Program;
+import org.betty4j.runtime.optim.Adam;
 import org.betty4j.runtime.optim.Optimizer;
 import org.betty4j.runtime.optim.Sgd;
 import org.betty4j.runtime.problem.Cost;
@@ -85,20 +87,26 @@ class IterativeDifferentiationEngineTest {
                 .build();
     }
 
-    /** A float64 vector problem trained with {@link #lowerSgd()} on a fixed cycle of batches. */
+    /** Adam with exact binary-fraction settings (ε the default 1e-8). */
+    static Adam lowerAdam() {
+        return Adam.builder().optLearningRate(0.125f).optBetas(0.75f, 0.9375f).optWeightDecay(LOWER_DECAY).build();
+    }
+
+    /** A float64 vector problem trained with a fresh lower optimizer on a fixed cycle of batches. */
     static final class BatchedLower implements Trainable {
         final double[] initial;
         final double[][][] xs;
         final double[][] ys;
         final boolean reset;
-        final Sgd optimizer = lowerSgd();
+        final Optimizer optimizer;
         NDArray theta;
 
-        BatchedLower(double[] initial, double[][][] xs, double[][] ys, boolean reset) {
+        BatchedLower(double[] initial, double[][][] xs, double[][] ys, boolean reset, Optimizer optimizer) {
             this.initial = initial;
             this.xs = xs;
             this.ys = ys;
             this.reset = reset;
+            this.optimizer = optimizer;
         }
 
         @Override
@@ -153,8 +161,10 @@ class IterativeDifferentiationEngineTest {
         final double[] target;
         final double[][][] xs = new double[2 * UNROLL][][];
         final double[][] ys = new double[2 * UNROLL][ROWS];
+        final Supplier<Optimizer> lowerOptimizer;
 
-        Setup(long seed) {
+        Setup(long seed, Supplier<Optimizer> lowerOptimizer) {
+            this.lowerOptimizer = lowerOptimizer;
             Random r = new Random(seed);
             theta0 = LinearAlgebra.randomVector(r, DIM);
             lambda0 = LinearAlgebra.scaled(LinearAlgebra.randomVector(r, DIM), 0.5);
@@ -169,16 +179,16 @@ class IterativeDifferentiationEngineTest {
 
         /**
          * The upper cost after running {@code UNROLL} lower updates from {@code thetaStart} (the
-         * optimizer restored from {@code sgdState} when given) on batches {@code first…} at λ.
+         * optimizer restored from {@code optimizerState} when given) on batches {@code first…} at λ.
          */
-        double unrolledUpperCost(double[] lambdaValues, double[] thetaStart, byte[] sgdState, int first) {
+        double unrolledUpperCost(double[] lambdaValues, double[] thetaStart, byte[] optimizerState, int first) {
             try (NDManager m = NDManager.newBaseManager()) {
                 NDArray theta = m.create(thetaStart);
                 NDArray lambda = m.create(lambdaValues);
                 ParameterLists.of("theta", theta);
-                Sgd sgd = lowerSgd();
-                if (sgdState != null) {
-                    sgd.loadState(new DataInputStream(new ByteArrayInputStream(sgdState)), m);
+                Optimizer optimizer = lowerOptimizer.get();
+                if (optimizerState != null) {
+                    optimizer.loadState(new DataInputStream(new ByteArrayInputStream(optimizerState)), m);
                 }
                 for (int t = 0; t < UNROLL; t++) {
                     NDList grad;
@@ -187,7 +197,7 @@ class IterativeDifferentiationEngineTest {
                                 m.create(ys[first + t])), new NDList(theta), false);
                     }
                     try (GradMode off = GradMode.disabled()) {
-                        sgd.step(new NDList(theta), grad, m);
+                        optimizer.step(new NDList(theta), grad, m);
                     }
                 }
                 return upperCost(theta.toDoubleArray(), target, lambdaValues);
@@ -197,15 +207,15 @@ class IterativeDifferentiationEngineTest {
         }
 
         /** Central differences of {@link #unrolledUpperCost} in λ. */
-        double[] finiteDifferenceGradient(double[] lambda, double[] thetaStart, byte[] sgdState, int first) {
+        double[] finiteDifferenceGradient(double[] lambda, double[] thetaStart, byte[] optimizerState, int first) {
             double[] g = new double[DIM];
             for (int i = 0; i < DIM; i++) {
                 double[] plus = lambda.clone();
                 double[] minus = lambda.clone();
                 plus[i] += H;
                 minus[i] -= H;
-                g[i] = (unrolledUpperCost(plus, thetaStart, sgdState, first)
-                        - unrolledUpperCost(minus, thetaStart, sgdState, first)) / (2 * H);
+                g[i] = (unrolledUpperCost(plus, thetaStart, optimizerState, first)
+                        - unrolledUpperCost(minus, thetaStart, optimizerState, first)) / (2 * H);
             }
             return g;
         }
@@ -247,8 +257,19 @@ class IterativeDifferentiationEngineTest {
      */
     @Test
     void resetInnerLoopMatchesFiniteDifferencesOfTheWholeProcedure() {
-        Setup s = new Setup(51);
-        BatchedLower lower = new BatchedLower(s.theta0, s.xs, s.ys, true);
+        resetInnerLoop(new Setup(51, IterativeDifferentiationEngineTest::lowerSgd),
+                "inner weights reset, SGD momentum 0.5, weight decay 0.0625");
+    }
+
+    /** The same with Adam (β 0.75/0.9375, weight decay 0.0625), moments zero at the first loop. */
+    @Test
+    void resetInnerLoopWithAdamMatchesFiniteDifferencesOfTheWholeProcedure() {
+        resetInnerLoop(new Setup(53, IterativeDifferentiationEngineTest::lowerAdam),
+                "inner weights reset, Adam, weight decay 0.0625");
+    }
+
+    private static void resetInnerLoop(Setup s, String what) {
+        BatchedLower lower = new BatchedLower(s.theta0, s.xs, s.ys, true, s.lowerOptimizer.get());
         VectorProblem upper = new VectorProblem(s.lambda0, UPPER_RATE);
         try (Engine engine = new Engine(s.program(lower, upper), EngineConfig.builder().optIterations(UNROLL).build())) {
             engine.run();
@@ -256,7 +277,7 @@ class IterativeDifferentiationEngineTest {
             assertEquals(UNROLL, ((IterativeDifferentiation) engine.bestResponseJacobian("L")).lastUnrolledSteps());
             double[] observed = observedGradient(s.lambda0, engine.parameters("U").get(0).toDoubleArray());
             double[] expected = s.finiteDifferenceGradient(s.lambda0, s.theta0, null, 0);
-            assertMatches("inner weights reset, momentum 0.5, weight decay 0.0625", observed, expected);
+            assertMatches(what, observed, expected);
         }
     }
 
@@ -266,13 +287,27 @@ class IterativeDifferentiationEngineTest {
      * parameters and momentum buffer it started with (both treated as constants).
      */
     @Test
-    void withoutResetTheLastInnerLoopIsDifferentiated() throws IOException {
-        Setup s = new Setup(52);
-        BatchedLower lower = new BatchedLower(s.theta0, s.xs, s.ys, false);
+    void withoutResetTheLastInnerLoopIsDifferentiated() {
+        secondInnerLoop(new Setup(52, IterativeDifferentiationEngineTest::lowerSgd), "no reset, SGD, second inner loop "
+                + "(truncated)");
+    }
+
+    /**
+     * The same with Adam: the second loop starts from non-zero moments and bias corrections of
+     * updates 6…10, which the recorded state must carry.
+     */
+    @Test
+    void withoutResetTheLastInnerLoopIsDifferentiatedWithAdam() {
+        secondInnerLoop(new Setup(54, IterativeDifferentiationEngineTest::lowerAdam), "no reset, Adam, second inner "
+                + "loop (truncated; non-zero moments at its start)");
+    }
+
+    private static void secondInnerLoop(Setup s, String what) {
+        BatchedLower lower = new BatchedLower(s.theta0, s.xs, s.ys, false, s.lowerOptimizer.get());
         VectorProblem upper = new VectorProblem(s.lambda0, UPPER_RATE);
         double[][] lambda1 = new double[1][];
         double[][] secondLoopStart = new double[1][];
-        byte[][] secondLoopSgd = new byte[1][];
+        byte[][] secondLoopOptimizer = new byte[1][];
         try (Engine engine = new Engine(s.program(lower, upper),
                 EngineConfig.builder().optIterations(2 * UNROLL).build())) {
             engine.addListener(new EngineListener() {
@@ -287,15 +322,16 @@ class IterativeDifferentiationEngineTest {
                         } catch (IOException ex) {
                             throw new IllegalStateException(ex);
                         }
-                        secondLoopSgd[0] = bytes.toByteArray();
+                        secondLoopOptimizer[0] = bytes.toByteArray();
                     }
                 }
             });
             engine.run();
             assertEquals(2, engine.localSteps("U"));
             double[] observed = observedGradient(lambda1[0], engine.parameters("U").get(0).toDoubleArray());
-            double[] expected = s.finiteDifferenceGradient(lambda1[0], secondLoopStart[0], secondLoopSgd[0], UNROLL);
-            assertMatches("no reset, second inner loop (truncated)", observed, expected);
+            double[] expected = s.finiteDifferenceGradient(lambda1[0], secondLoopStart[0], secondLoopOptimizer[0],
+                    UNROLL);
+            assertMatches(what, observed, expected);
         }
     }
 
