@@ -7,14 +7,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.function.UnaryOperator;
 import org.betty4j.annotations.HypergradMethod;
 import org.betty4j.runtime.autograd.GradMode;
 import org.betty4j.runtime.hypergrad.HypergradConfig;
+import org.betty4j.runtime.hypergrad.IterativeDifferentiation;
 import org.betty4j.runtime.optim.Adam;
 import org.betty4j.runtime.optim.Optimizer;
 import org.betty4j.runtime.problem.Cost;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What ITD_RMAD cannot differentiate is refused with an error naming the problem, the setting
@@ -120,6 +126,35 @@ class IterativeDifferentiationErrorsTest {
             engine.run();
             assertEquals(2, engine.localSteps("U"));
         }
+    }
+
+    /**
+     * Resumed from a checkpoint written in the middle of an inner loop (unroll 2, checkpoint
+     * after global step 3), the loop's first update is not recorded: the next product goes
+     * through the one recorded update, and a warning says so (it is not silently complete).
+     */
+    @Test
+    void resumingMidLoopDifferentiatesTheRecordedUpdatesAndWarns(@TempDir Path dir) {
+        Path checkpoint = dir.resolve("itd.ckpt");
+        try (Engine first = new Engine(program(new ToyProblemDelegate(new double[] {1, 2}, 0.25f), ITD, b -> b),
+                EngineConfig.builder().optIterations(3).optCheckpoint(checkpoint, 3).build())) {
+            first.run();
+            assertEquals(2, ((IterativeDifferentiation) first.bestResponseJacobian("L")).lastUnrolledSteps());
+        }
+        PrintStream originalErr = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try (Engine resumed = new Engine(program(new ToyProblemDelegate(new double[] {1, 2}, 0.25f), ITD, b -> b),
+                EngineConfig.builder().optIterations(4).optResumeFrom(checkpoint).build())) {
+            resumed.run();
+            assertEquals(2, resumed.localSteps("U"));
+            assertEquals(1, ((IterativeDifferentiation) resumed.bestResponseJacobian("L")).lastUnrolledSteps());
+        } finally {
+            System.setErr(originalErr);
+        }
+        String log = err.toString(StandardCharsets.UTF_8);
+        assertTrue(log.contains("L: ITD_RMAD differentiates through 1 of the 2 updates of this inner loop (global step 4)"),
+                log);
     }
 
     @Test

@@ -74,5 +74,15 @@ final class ToyProblem implements Trainable {
         public int epoch() {
             return 0;
         }
+
+        @Override
+        public byte[] saveState() {
+            return java.nio.ByteBuffer.allocate(Integer.BYTES).putInt(served).array();
+        }
+
+        @Override
+        public void restoreState(byte[] state) {
+            served = java.nio.ByteBuffer.wrap(state).getInt();
+        }
     }
 }
