@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import java.util.ArrayList;
 import java.util.List;
 import org.betty4j.annotations.HypergradMethod;
 import org.betty4j.runtime.autograd.Autograd;
@@ -13,7 +14,14 @@ import org.betty4j.runtime.autograd.GradMode;
 import org.betty4j.runtime.hypergrad.BestResponseJacobian;
 import org.betty4j.runtime.hypergrad.HypergradConfig;
 import org.betty4j.runtime.hypergrad.Hypergradients;
+import org.betty4j.runtime.hypergrad.InnerLoop;
 import org.betty4j.runtime.hypergrad.JacobianContext;
+import org.betty4j.runtime.hypergrad.RecordedStep;
+import org.betty4j.runtime.hypergrad.UnrolledOptimizer;
+import org.betty4j.runtime.hypergrad.Vectors;
+import org.betty4j.runtime.optim.Adam;
+import org.betty4j.runtime.optim.Optimizer;
+import org.betty4j.runtime.optim.Sgd;
 
 /**
  * Cost of one hypergradient per best-response method, as a ratio to one plain gradient step of
@@ -28,7 +36,10 @@ import org.betty4j.runtime.hypergrad.JacobianContext;
  * {@code C_L(W, λ) = mean((XW − Y)²) + ½·1e-3·Σ_ij exp(λ_i) W_ij²}, W of {@code d×d}; the upper
  * cost is the same squared error on validation data. A plain step = lower cost, its gradient
  * and the SGD update. A hypergradient = upper cost, {@code v = ∂C_U/∂W}, and the method's
- * best-response product to λ (AID_CG and AID_NEUMANN with 3 iterations, their defaults).
+ * best-response product to λ (AID_CG and AID_NEUMANN with 3 iterations, their defaults; ITD_RMAD
+ * through {@value #UNROLL} recorded updates of SGD or of Adam, recorded once before timing; the
+ * record itself, {@value #UNROLL} parameter copies and for Adam two moment copies per update, is
+ * held outside the timed step and printed separately).
  * Memory: the bytes of the arrays a run still holds when it ends (its results and the
  * intermediates not freed early; autograd graphs' saved tensors are not arrays and not counted),
  * and the largest resident memory (VmRSS) sampled right after a run, before its arrays are
@@ -38,6 +49,7 @@ import org.betty4j.runtime.hypergrad.JacobianContext;
 public final class HypergradientBenchmark {
 
     private static final int BATCH = 64;
+    private static final int UNROLL = 5;
 
     public static void main(String[] args) {
         run(32, 200);
@@ -59,8 +71,12 @@ public final class HypergradientBenchmark {
             List<NDArray> held = List.of(w, lambda, x, y, xVal, yVal);
             long params = (long) d * d;
 
-            HypergradMethod[] methods = {HypergradMethod.AID_FD, HypergradMethod.AID_CG, HypergradMethod.AID_NEUMANN};
+            HypergradMethod[] methods = {HypergradMethod.AID_FD, HypergradMethod.AID_CG, HypergradMethod.AID_NEUMANN,
+                HypergradMethod.ITD_RMAD, HypergradMethod.ITD_RMAD};
+            Optimizer[] unrolledWith = {null, null, null, Sgd.builder().setLearningRate(1e-3f).build(),
+                Adam.builder().optLearningRate(1e-4f).build()};
             Runnable[] bodies = new Runnable[methods.length + 1];
+            NDManager records = base.newSubManager();
             bodies[0] = () -> {
                 NDList g = Autograd.get().grad(lowerCost(w, lambda, x, y), new NDList(w), false);
                 try (GradMode off = GradMode.disabled()) {
@@ -72,8 +88,10 @@ public final class HypergradientBenchmark {
                 HypergradConfig config = HypergradConfig.defaults(methods[m]);
                 configs[m] = config;
                 BestResponseJacobian jacobian = Hypergradients.forConfig("Lower", config);
+                InnerLoop loop = unrolledWith[m] == null ? null
+                        : record(records, unrolledWith[m], w, lambda, x, y);
                 JacobianContext ctx = new JacobianContext("Lower", "Upper", new NDList(w), new NDList(lambda),
-                        () -> lowerCost(w, lambda, x, y), config, Autograd.get());
+                        () -> lowerCost(w, lambda, x, y), config, Autograd.get(), loop);
                 bodies[m + 1] = () -> {
                     NDArray upper = xVal.matMul(w).sub(yVal).square().mean();
                     NDList v = Autograd.get().grad(upper, new NDList(w), false);
@@ -86,12 +104,54 @@ public final class HypergradientBenchmark {
         System.out.println("|---|---|---|---|---|---|---|");
             for (int m = 0; m < methods.length; m++) {
                 Timing t = timings[m + 1];
+                String method = unrolledWith[m] == null ? configs[m].toString()
+                        : "ITD_RMAD(" + UNROLL + " " + unrolledWith[m].getClass().getSimpleName() + " updates)";
                 System.out.printf("| %,d | %s | %.3f | %.3f | %.2f | %.1f (plain step %.1f) | %.1f |%n", params,
-                        configs[m], timings[0].msPerRep, t.msPerRep, t.msPerRep / timings[0].msPerRep,
+                        method, timings[0].msPerRep, t.msPerRep, t.msPerRep / timings[0].msPerRep,
                         t.liveBytes / 1048576.0, timings[0].liveBytes / 1048576.0, t.stepKiB / 1024.0);
             }
+            long recordBytes = 0;
+            for (NDArray a : records.getManagedArrays()) {
+                recordBytes += a.size() * a.getDataType().getNumOfBytes();
+            }
+            System.out.printf("(ITD records of both optimizers, held between steps: %.1f MiB)%n",
+                    recordBytes / 1048576.0);
             System.out.printf("(process peak RSS so far: %.0f MiB)%n%n", ResidentMemory.peakKiB() / 1024.0);
         }
+    }
+
+    /**
+     * {@value #UNROLL} real updates of {@code optimizer} on W, recorded as the engine does (θ and
+     * the optimizer state before each), then W restored: the inner loop ITD differentiates.
+     */
+    private static InnerLoop record(NDManager records, Optimizer optimizer, NDArray w, NDArray lambda, NDArray x,
+            NDArray y) {
+        UnrolledOptimizer rule = Hypergradients.unrolled("Lower", optimizer);
+        NDList params = new NDList(w);
+        NDList start = Vectors.copy(params, records);
+        List<RecordedStep> steps = new ArrayList<>();
+        try (NDManager state = records.newSubManager()) {
+            for (int t = 0; t < UNROLL; t++) {
+                steps.add(new RecordedStep(Vectors.copy(params, records), optimizer.learningRate(), new NDList(),
+                        rule.stateBefore(params, records), optimizer.updates() + 1, () -> lowerCost(w, lambda, x, y)));
+                try (NDManager step = records.newSubManager()) {
+                    w.tempAttach(step);
+                    lambda.tempAttach(step);
+                    NDList g;
+                    try (GradientCollector gc = records.getEngine().newGradientCollector()) {
+                        g = Autograd.get().grad(lowerCost(w, lambda, x, y), params, false);
+                    }
+                    try (GradMode off = GradMode.disabled()) {
+                        optimizer.step(params, g, state);
+                    }
+                }
+            }
+        }
+        try (GradMode off = GradMode.disabled()) {
+            w.muli(0).addi(start.get(0));
+        }
+        start.close();
+        return new InnerLoop(rule, new NDList(), steps);
     }
 
     private static NDArray lowerCost(NDArray w, NDArray lambda, NDArray x, NDArray y) {
