@@ -92,4 +92,27 @@ class ReweightingProgramTest {
         assertTrue(err2.toString().contains("many"), err2.toString());
         assertTrue(!err2.toString().contains("\tat "), "no stack trace: " + err2);
     }
+
+    /**
+     * ITD_RMAD chosen from the generated main on the real program: the example's Sgd (momentum,
+     * weight decay, cosine schedule) is differentiable, so 10 hypergradients through 2 recorded
+     * updates of the MLP each run; with clipping, the same choice is refused with the reason.
+     */
+    @Test
+    void generatedMainRunsTheProgramWithItdRmadAndRefusesItWithClipping() {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = ProgramMain.run(MetaWeightNetEngine::program, new String[] {"--iterations", "20", "--method",
+            "Classifier=ITD_RMAD", "--unroll", "Classifier=2"}, new PrintWriter(out, true), new PrintWriter(err, true));
+        assertEquals(0, code, err.toString());
+
+        StringWriter err2 = new StringWriter();
+        int refused = ProgramMain.run(MetaWeightNetEngine::program, new String[] {"--iterations", "20", "--method",
+            "Classifier=ITD_RMAD", "--clip", "Classifier=5"}, new PrintWriter(new StringWriter(), true),
+                new PrintWriter(err2, true));
+        assertNotEquals(0, refused);
+        assertTrue(err2.toString().contains("Classifier: ITD_RMAD cannot differentiate through gradient clipping"),
+                err2.toString());
+        assertTrue(!err2.toString().contains("\tat "), "no stack trace: " + err2);
+    }
 }
