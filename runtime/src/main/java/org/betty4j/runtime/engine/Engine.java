@@ -443,15 +443,17 @@ public final class Engine implements AutoCloseable {
 
     /**
      * The recorded inner loop of {@code problem}, with a warning when it holds fewer updates
-     * than the loop took (resumed mid-loop, or non-finite updates skipped): the product then
-     * differentiates only the recorded ones.
+     * than a loop takes (resumed mid-loop, non-finite updates skipped, or an upper that steps
+     * while this loop runs): the product then differentiates only the recorded ones.
      */
     private InnerLoop recordedLoop(ProblemState problem) {
         InnerLoop loop = problem.recorder.innerLoop();
         int taken = problem.node.unrollSteps();
         if (loop.steps().size() < taken) {
             LOG.warn("{}: ITD_RMAD differentiates through {} of the {} updates of this inner loop (global step {}): "
-                    + "the others were skipped as non-finite or taken before the run resumed from a checkpoint",
+                    + "only updates taken since the loop started in this run are recorded (not those before a resume "
+                    + "from a checkpoint, nor those skipped as non-finite), and an upper that steps mid-loop sees "
+                    + "only the loop so far",
                     problem.node.name(), loop.steps().size(), taken, globalStep);
         }
         return loop;
