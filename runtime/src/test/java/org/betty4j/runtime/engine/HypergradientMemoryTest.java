@@ -1,13 +1,10 @@
 package org.betty4j.runtime.engine;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Random;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
+import org.betty4j.annotations.HypergradMethod;
+import org.betty4j.runtime.hypergrad.HypergradConfig;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,69 +17,15 @@ import org.junit.jupiter.api.Test;
  */
 class HypergradientMemoryTest {
 
-    private static final int N = 200_000;
-
     @Test
-    void residentMemoryIsFlatOverHundredsOfHypergradientSteps() throws IOException {
-        Random r = new Random(7);
-        double[] w0 = new double[N];
-        double[] l0 = new double[N];
-        double[] a = new double[N];
-        for (int i = 0; i < N; i++) {
-            w0[i] = r.nextGaussian();
-            l0[i] = r.nextGaussian();
-            a[i] = 0.5 + r.nextDouble();
+    void residentMemoryIsFlatOverHundredsOfHypergradientSteps() {
+        try (QuadraticLeakCheck check = new QuadraticLeakCheck("memory", 200_000, 7, 0.01f, 1,
+                HypergradConfig.defaults(HypergradMethod.AID_FD))) {
+            QuadraticLeakCheck.Measurement m = check.run(300, 50, engine -> {});
+            System.out.println("AID_FD memory over 300 steps: " + m);
+            assertEquals(300, m.upperSteps(), "every global step must have run a hypergradient step");
+            assertEquals(m.heldAtMark(), m.heldAtEnd(), "arrays held by the engine changed");
+            assertTrue(m.growthKiB() < 40 * 1024, "resident memory grew by " + m.growthKiB() + " KiB over 250 steps");
         }
-        // the curvature is a constant outside the engine: creating it from a double[] every step
-        // would only measure Java garbage (direct buffers) waiting for a collection
-        NDManager constants = NDManager.newBaseManager();
-        NDArray curvature = constants.create(a);
-        ToyProblem lower = new ToyProblem(w0, 0.01f);
-        ToyProblem upper = new ToyProblem(l0, 0.001f);
-        Program program = Program.builder("memory")
-                .problem(ToyProblem.node("L", 1, lower, 1, batch ->
-                        lower.theta.square().mul(curvature).sum().mul(0.5).sub(lower.theta.mul(upper.theta).sum())))
-                .problem(ToyProblem.node("U", 2, upper, 1, batch -> lower.theta.square().sum().mul(0.5)))
-                .upperToLower("U", "L")
-                .lowerToUpper("L", "U")
-                .path("U", "L", "U")
-                .build();
-        long[] rssAt50 = new long[1];
-        int[] heldAt50 = new int[1];
-        try (constants; Engine engine = new Engine(program, EngineConfig.builder().optIterations(300).build())) {
-            engine.addListener(new EngineListener() {
-                @Override
-                public void onGlobalStep(Engine e, int globalStep) {
-                    if (globalStep == 50) {
-                        System.gc();
-                        rssAt50[0] = residentKiB();
-                        heldAt50[0] = e.heldArrayCount();
-                    }
-                }
-            });
-            engine.run();
-            System.gc();
-            long rssEnd = residentKiB();
-            long growthKiB = rssEnd - rssAt50[0];
-            System.out.printf("resident memory: %d MiB after 50 hypergradient steps, %d MiB after 300 (growth %d KiB)%n",
-                    rssAt50[0] / 1024, rssEnd / 1024, growthKiB);
-            assertTrue(engine.localSteps("U") == 300, "every global step must have run a hypergradient step");
-            assertTrue(engine.heldArrayCount() == heldAt50[0],
-                    "arrays held by the engine changed from " + heldAt50[0] + " to " + engine.heldArrayCount());
-            assertTrue(growthKiB < 40 * 1024, "resident memory grew by " + growthKiB + " KiB over 250 steps");
-        }
-    }
-
-    static long residentKiB() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
-                }
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read /proc/self/status", e);
-        }
-        throw new IllegalStateException("no VmRSS line in /proc/self/status");
     }
 }

@@ -3,9 +3,6 @@ package org.betty4j.runtime.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import java.util.Random;
 import org.betty4j.annotations.HypergradMethod;
 import org.betty4j.runtime.hypergrad.HypergradConfig;
 import org.betty4j.runtime.hypergrad.IterativeDifferentiation;
@@ -23,59 +20,21 @@ import org.junit.jupiter.api.Test;
  */
 class IterativeDifferentiationMemoryTest {
 
-    private static final int N = 100_000;
     private static final int UNROLL = 5;
 
     @Test
     void heldArraysAndResidentMemoryAreFlat() {
-        Random r = new Random(11);
-        double[] w0 = new double[N];
-        double[] l0 = new double[N];
-        double[] a = new double[N];
-        for (int i = 0; i < N; i++) {
-            w0[i] = r.nextGaussian();
-            l0[i] = r.nextGaussian();
-            a[i] = 0.5 + r.nextDouble();
-        }
-        NDManager constants = NDManager.newBaseManager();
-        NDArray curvature = constants.create(a);
-        ToyProblem lower = new ToyProblem(w0, 0.25f);
-        ToyProblem upper = new ToyProblem(l0, 0.001f);
-        Program program = Program.builder("itd-memory")
-                .problem(ProblemNode.builder("L", 1, lower)
-                        .costFunction(batch -> org.betty4j.runtime.problem.Cost.of(lower.theta.square().mul(curvature)
-                                .sum().mul(0.5).sub(lower.theta.mul(upper.theta).sum())))
-                        .optUnrollSteps(UNROLL)
-                        .optHypergrad(HypergradConfig.defaults(HypergradMethod.ITD_RMAD))
-                        .build())
-                .problem(ToyProblem.node("U", 2, upper, 1, batch -> lower.theta.square().sum().mul(0.5)))
-                .upperToLower("U", "L")
-                .lowerToUpper("L", "U")
-                .path("U", "L", "U")
-                .build();
-        long[] rssAt50 = new long[1];
-        int[] heldAt50 = new int[1];
-        try (constants; Engine engine = new Engine(program, EngineConfig.builder().optIterations(300).build())) {
-            engine.addListener(new EngineListener() {
-                @Override
-                public void onGlobalStep(Engine e, int globalStep) {
-                    if (globalStep == 50) {
-                        System.gc();
-                        rssAt50[0] = HypergradientMemoryTest.residentKiB();
-                        heldAt50[0] = e.heldArrayCount();
-                    }
-                }
-            });
-            engine.run();
-            System.gc();
-            long rssEnd = HypergradientMemoryTest.residentKiB();
-            long growthKiB = rssEnd - rssAt50[0];
-            System.out.printf("ITD_RMAD memory: %d MiB after 50 steps, %d MiB after 300 (growth %d KiB); arrays held "
-                    + "%d -> %d%n", rssAt50[0] / 1024, rssEnd / 1024, growthKiB, heldAt50[0], engine.heldArrayCount());
-            assertEquals(300 / UNROLL, engine.localSteps("U"), "one hypergradient per inner loop");
-            assertEquals(UNROLL, ((IterativeDifferentiation) engine.bestResponseJacobian("L")).lastUnrolledSteps());
-            assertEquals(heldAt50[0], engine.heldArrayCount(), "arrays held by the engine at a loop's end");
-            assertTrue(growthKiB < 40 * 1024, "resident memory grew by " + growthKiB + " KiB over 250 steps");
+        try (QuadraticLeakCheck check = new QuadraticLeakCheck("itd-memory", 100_000, 11, 0.25f, UNROLL,
+                HypergradConfig.defaults(HypergradMethod.ITD_RMAD))) {
+            int[] unrolled = new int[1];
+            QuadraticLeakCheck.Measurement m = check.run(300, 50,
+                    engine -> unrolled[0] = ((IterativeDifferentiation) engine.bestResponseJacobian("L"))
+                            .lastUnrolledSteps());
+            System.out.println("ITD_RMAD memory over 300 steps: " + m);
+            assertEquals(300 / UNROLL, m.upperSteps(), "one hypergradient per inner loop");
+            assertEquals(UNROLL, unrolled[0], "each product goes through the whole loop");
+            assertEquals(m.heldAtMark(), m.heldAtEnd(), "arrays held by the engine at a loop's end");
+            assertTrue(m.growthKiB() < 40 * 1024, "resident memory grew by " + m.growthKiB() + " KiB over 250 steps");
         }
     }
 }
