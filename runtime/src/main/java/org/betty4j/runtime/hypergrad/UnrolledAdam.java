@@ -23,6 +23,7 @@ import org.betty4j.runtime.optim.Adam;
  * {@code λ̄ ← λ̄ + (∂²C_t/∂λ∂θ)ḡ}; {@code p ← β₁p}, {@code q ← β₂q}. Each update costs one
  * graph-carrying gradient and one vector-Jacobian product, as for SGD. Where {@code s' = 0} the
  * update is {@code m' = 0}, so its derivative in s' is taken as 0 (the limit along m' = 0).
+ * {@link ReverseSweep} does the part every optimizer shares.
  */
 public final class UnrolledAdam implements UnrolledOptimizer {
 
@@ -40,59 +41,50 @@ public final class UnrolledAdam implements UnrolledOptimizer {
     @Override
     public NDList vjp(NDList params, NDList hyper, NDList varying, List<RecordedStep> steps, NDList v,
             Autograd autograd) {
-        UnrolledSgd.requireRecording();
-        int n = params.size();
         NDManager home = v.get(0).getManager();
-        NDList inputs = new NDList(n + hyper.size());
-        inputs.addAll(params);
-        inputs.addAll(hyper);
-        float beta1 = adam.beta1();
-        float beta2 = adam.beta2();
-        float weightDecay = adam.weightDecay();
-        try (LiveArrays live = new LiveArrays(params, varying, home)) {
-            NDList a = Vectors.scale(v, 1);
-            NDList p = Vectors.zerosLike(params, home);
-            NDList q = Vectors.zerosLike(params, home);
-            NDList hyperAdjoint = Vectors.zerosLike(hyper, home);
-            try {
-                for (int t = steps.size() - 1; t >= 0; t--) {
-                    RecordedStep step = steps.get(t);
-                    if (step.optimizerStateBefore().size() != 2 * n || step.update() < 1) {
-                        throw new IllegalStateException("a recorded Adam update needs both moments of its " + n
-                                + " parameters and its update index; got " + step.optimizerStateBefore().size()
-                                + " arrays and index " + step.update());
-                    }
-                    live.setTo(step);
-                    NDArray cost = step.cost().get();
-                    try (NDList grad = autograd.grad(cost, params, true);
-                            NDList gradAdjoint = gradientAdjoint(params, grad, step, a, p, q, home)) {
-                        try (NDList products = autograd.vjp(grad, inputs, gradAdjoint, false)) {
-                            NDList next = Vectors.add(a, new NDList(products.subList(0, n)));
-                            if (weightDecay != 0) {
-                                next = UnrolledSgd.replace(next, Vectors.axpy(next, weightDecay, gradAdjoint));
-                            }
-                            a = UnrolledSgd.replace(a, next);
-                            hyperAdjoint = UnrolledSgd.replace(hyperAdjoint,
-                                    Vectors.add(hyperAdjoint, new NDList(products.subList(n, products.size()))));
-                        }
-                    } finally {
-                        cost.close();
-                    }
-                    p = UnrolledSgd.replace(p, Vectors.scale(p, beta1));
-                    q = UnrolledSgd.replace(q, Vectors.scale(q, beta2));
-                }
-            } finally {
-                a.close();
-                p.close();
-                q.close();
+        return ReverseSweep.run(params, hyper, varying, steps, v, autograd, adam.weightDecay(),
+                new MomentsAdjoint(Vectors.zerosLike(params, home), Vectors.zerosLike(params, home), home));
+    }
+
+    /** {@code p = m̄} and {@code q = s̄}, the moments' adjoints. */
+    private final class MomentsAdjoint implements ReverseSweep.OptimizerAdjoint {
+        private NDList p;
+        private NDList q;
+        private final NDManager home;
+        private boolean first = true;
+
+        MomentsAdjoint(NDList p, NDList q, NDManager home) {
+            this.p = p;
+            this.q = q;
+            this.home = home;
+        }
+
+        @Override
+        public NDList gradientAdjoint(RecordedStep step, NDList a, NDList params, NDList grad) {
+            int n = params.size();
+            if (step.optimizerStateBefore().size() != 2 * n || step.update() < 1) {
+                throw new IllegalStateException("a recorded Adam update needs both moments of its " + n
+                        + " parameters and its update index; got " + step.optimizerStateBefore().size()
+                        + " arrays and index " + step.update());
             }
-            return hyperAdjoint;
+            if (!first) {
+                p = ReverseSweep.replace(p, Vectors.scale(p, adam.beta1()));
+                q = ReverseSweep.replace(q, Vectors.scale(q, adam.beta2()));
+            }
+            first = false;
+            return UnrolledAdam.this.gradientAdjoint(params, grad, step, a, p, q, home);
+        }
+
+        @Override
+        public void close() {
+            p.close();
+            q.close();
         }
     }
 
     /**
      * ḡ for one update, in {@code home}; updates the moment adjoints {@code p} and {@code q} in
-     * place to their values before the β scaling. Computed without recording: these are
+     * place (from after the update to m', s' of it). Computed without recording: these are
      * coefficients, not part of the graph being differentiated.
      */
     private NDList gradientAdjoint(NDList params, NDList grad, RecordedStep step, NDList a, NDList p, NDList q,

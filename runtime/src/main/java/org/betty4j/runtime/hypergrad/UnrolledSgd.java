@@ -1,10 +1,8 @@
 package org.betty4j.runtime.hypergrad;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import java.util.List;
 import org.betty4j.runtime.autograd.Autograd;
-import org.betty4j.runtime.autograd.GradMode;
 
 /**
  * Reverse-mode differentiation through recorded SGD updates (ITD_RMAD for the runtime's
@@ -18,10 +16,8 @@ import org.betty4j.runtime.autograd.GradMode;
  *
  * <p>Reverse recurrence, with adjoints {@code a = θ̄} and {@code c = b̄}: start {@code a = v},
  * {@code c = 0}; for t = T…1: {@code c ← c − η_t a}; with {@code ḡ = c} at {@code θ_{t−1}}:
- * {@code a ← a + wd·c + H_t ḡ}, {@code λ̄ ← λ̄ + (∂²C_t/∂λ∂θ) ḡ}; then {@code c ← μ c}.
- *
- * <p>The live parameter arrays are set to each recorded {@code θ_{t−1}} in turn (recording
- * off) and restored to their values on entry afterwards.
+ * {@code a ← a + wd·c + H_t ḡ}, {@code λ̄ ← λ̄ + (∂²C_t/∂λ∂θ) ḡ}; then {@code c ← μ c}
+ * ({@link ReverseSweep} does the part every optimizer shares).
  */
 public final class UnrolledSgd implements UnrolledOptimizer {
 
@@ -42,53 +38,33 @@ public final class UnrolledSgd implements UnrolledOptimizer {
     @Override
     public NDList vjp(NDList params, NDList hyper, NDList varying, List<RecordedStep> steps, NDList v,
             Autograd autograd) {
-        requireRecording();
-        NDList inputs = new NDList(params.size() + hyper.size());
-        inputs.addAll(params);
-        inputs.addAll(hyper);
-        try (LiveArrays live = new LiveArrays(params, varying, v.get(0).getManager())) {
-            NDList a = Vectors.scale(v, 1);
-            NDList c = Vectors.scale(v, 0);
-            NDList hyperAdjoint = Vectors.zerosLike(hyper, v.get(0).getManager());
-            try {
-                for (int t = steps.size() - 1; t >= 0; t--) {
-                    RecordedStep step = steps.get(t);
-                    c = replace(c, Vectors.axpy(c, -step.learningRate(), a));
-                    live.setTo(step);
-                    NDArray cost = step.cost().get();
-                    try (NDList grad = autograd.grad(cost, params, true);
-                            NDList products = autograd.vjp(grad, inputs, c, false)) {
-                        NDList hessianPart = new NDList(products.subList(0, params.size()));
-                        NDList mixedPart = new NDList(products.subList(params.size(), products.size()));
-                        NDList next = Vectors.add(a, hessianPart);
-                        if (weightDecay != 0) {
-                            next = replace(next, Vectors.axpy(next, weightDecay, c));
-                        }
-                        a = replace(a, next);
-                        hyperAdjoint = replace(hyperAdjoint, Vectors.add(hyperAdjoint, mixedPart));
-                    } finally {
-                        cost.close();
-                    }
-                    c = replace(c, Vectors.scale(c, momentum));
-                }
-            } finally {
-                a.close();
-                c.close();
+        return ReverseSweep.run(params, hyper, varying, steps, v, autograd, weightDecay,
+                new MomentumAdjoint(Vectors.scale(v, 0)));
+    }
+
+    /** {@code c = b̄}, the momentum buffer's adjoint: {@code c ← μc − η_t a}, and ḡ = c. */
+    private final class MomentumAdjoint implements ReverseSweep.OptimizerAdjoint {
+        private NDList c;
+        private boolean first = true;
+
+        MomentumAdjoint(NDList zeros) {
+            this.c = zeros;
+        }
+
+        @Override
+        public NDList gradientAdjoint(RecordedStep step, NDList a, NDList params, NDList grad) {
+            if (!first) {
+                c = ReverseSweep.replace(c, Vectors.scale(c, momentum));
             }
-            return hyperAdjoint;
+            first = false;
+            c = ReverseSweep.replace(c, Vectors.axpy(c, -step.learningRate(), a));
+            return Vectors.scale(c, 1);
         }
-    }
 
-    static void requireRecording() {
-        if (!GradMode.isEnabled()) {
-            throw new IllegalStateException("ITD needs gradient recording to take second derivatives through the "
-                    + "unrolled updates; the engine's step provides it, elsewhere open a GradientCollector around the call");
+        @Override
+        public void close() {
+            c.close();
         }
-    }
-
-    static NDList replace(NDList old, NDList next) {
-        old.close();
-        return next;
     }
 
     @Override
