@@ -15,6 +15,7 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.betty4j.runtime.autograd.Autograd;
+import org.betty4j.runtime.autograd.ClosedArrayBuffers;
 import org.betty4j.runtime.autograd.GradMode;
 import org.betty4j.runtime.hypergrad.BestResponseJacobian;
 import org.betty4j.runtime.hypergrad.Hypergradients;
@@ -514,6 +515,8 @@ public final class Engine implements AutoCloseable {
 
         StepScope(NDManager manager, Iterable<ProblemState> problems) {
             this.manager = manager;
+            // the step's graphs may use arrays closed during the step (DJL's scalar operands)
+            ClosedArrayBuffers.retainUntilClosed(manager);
             for (ProblemState p : problems) {
                 for (NDArray held : p.manager.getManagedArrays()) {
                     if (held.getManager() != manager) {

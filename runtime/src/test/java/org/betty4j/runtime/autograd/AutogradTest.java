@@ -22,7 +22,7 @@ class AutogradTest {
 
     @Test
     void gradientOfCubicSumIsThreeXSquared() {
-        try (NDManager m = NDManager.newBaseManager()) {
+        try (NDManager m = ClosedArrayBuffers.retaining(NDManager.newBaseManager())) {
             NDArray w = m.create(new double[] {1.0, -2.0, 0.5});
             w.setRequiresGradient(true);
             try (GradientCollector gc = m.getEngine().newGradientCollector()) {
@@ -35,7 +35,7 @@ class AutogradTest {
 
     @Test
     void hessianVectorProductOfCubicSumIsSixXTimesV() {
-        try (NDManager m = NDManager.newBaseManager()) {
+        try (NDManager m = ClosedArrayBuffers.retaining(NDManager.newBaseManager())) {
             NDArray w = m.create(new double[] {1.0, -2.0, 0.5});
             w.setRequiresGradient(true);
             NDArray v = m.create(new double[] {0.3, 0.7, -1.1});
@@ -52,7 +52,7 @@ class AutogradTest {
 
     @Test
     void mixedSecondDerivativeProductAndUnusedInputsGetZeros() {
-        try (NDManager m = NDManager.newBaseManager()) {
+        try (NDManager m = ClosedArrayBuffers.retaining(NDManager.newBaseManager())) {
             // f(x, y) = sum(x^2 * y) ; d2f/dy dx . v = 2 x * v (elementwise)
             NDArray x = m.create(new double[] {1.5, -0.5});
             NDArray y = m.create(new double[] {2.0, 3.0});
@@ -73,7 +73,7 @@ class AutogradTest {
 
     @Test
     void namesOfCallerArraysAreRestored() {
-        try (NDManager m = NDManager.newBaseManager()) {
+        try (NDManager m = ClosedArrayBuffers.retaining(NDManager.newBaseManager())) {
             NDArray w = m.create(new double[] {1.0, 2.0});
             w.setName("weight");
             w.setRequiresGradient(true);
@@ -89,7 +89,7 @@ class AutogradTest {
 
     @Test
     void costWithoutGraphIsAClearError() {
-        try (NDManager m = NDManager.newBaseManager()) {
+        try (NDManager m = ClosedArrayBuffers.retaining(NDManager.newBaseManager())) {
             NDArray w = m.create(new double[] {1.0, 2.0});
             w.setRequiresGradient(true);
             NDArray f = w.stopGradient().sum();
@@ -101,7 +101,7 @@ class AutogradTest {
 
     @Test
     void inputWithoutGradientIsAClearError() {
-        try (NDManager m = NDManager.newBaseManager()) {
+        try (NDManager m = ClosedArrayBuffers.retaining(NDManager.newBaseManager())) {
             NDArray w = m.create(new double[] {1.0, 2.0});
             NDArray frozen = m.create(new double[] {1.0}, new ai.djl.ndarray.types.Shape(1));
             w.setRequiresGradient(true);

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.betty4j.annotations.HypergradMethod;
 import org.betty4j.runtime.autograd.Autograd;
+import org.betty4j.runtime.autograd.ClosedArrayBuffers;
 import org.betty4j.runtime.autograd.GradMode;
 import org.betty4j.runtime.hypergrad.BestResponseJacobian;
 import org.betty4j.runtime.hypergrad.HypergradConfig;
@@ -198,7 +199,7 @@ public final class HypergradientBenchmark {
      * {@code liveBytes[0]} to the bytes of the arrays the run still holds at that point.
      */
     private static long once(NDManager base, List<NDArray> held, Runnable body, long[] liveBytes) {
-        try (NDManager step = base.newSubManager()) {
+        try (NDManager step = ClosedArrayBuffers.retaining(base.newSubManager())) {
             held.forEach(a -> a.tempAttach(step));
             try (GradientCollector gc = base.getEngine().newGradientCollector()) {
                 body.run();

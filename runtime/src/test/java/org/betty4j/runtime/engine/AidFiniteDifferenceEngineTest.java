@@ -11,6 +11,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import org.betty4j.annotations.HypergradMethod;
 import org.betty4j.runtime.autograd.Autograd;
+import org.betty4j.runtime.autograd.ClosedArrayBuffers;
 import org.betty4j.runtime.hypergrad.AidFiniteDifference;
 import org.betty4j.runtime.hypergrad.HypergradConfig;
 import org.betty4j.runtime.hypergrad.JacobianContext;
@@ -33,14 +34,14 @@ class AidFiniteDifferenceEngineTest {
 
     @Test
     void productEqualsClosedFormBTransposeV() {
-        try (NDManager m = NDManager.newBaseManager()) {
+        try (NDManager m = ClosedArrayBuffers.retaining(NDManager.newBaseManager())) {
             NDArray w = m.create(new double[] {0.4, -1.2, 2.0});
             NDArray lambda = m.create(new double[] {0.7, -0.3});
             ParameterLists.of("w", w, "lambda", lambda);
             NDArray b = m.create(B);
             NDArray a = m.create(A);
             NDList v = new NDList(m.create(new double[] {1.5, -2.0, 0.25}));
-            try (NDManager step = m.newSubManager(); GradientCollector gc = m.getEngine().newGradientCollector()) {
+            try (NDManager step = ClosedArrayBuffers.retaining(m.newSubManager()); GradientCollector gc = m.getEngine().newGradientCollector()) {
                 JacobianContext ctx = new JacobianContext("L", "U", new NDList(w), new NDList(lambda),
                         () -> lowerCost(w, lambda, a, b), HypergradConfig.defaults(HypergradMethod.AID_FD),
                         Autograd.get());

@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import java.util.Random;
 import org.betty4j.annotations.HypergradMethod;
+import org.betty4j.runtime.autograd.ClosedArrayBuffers;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -41,7 +42,7 @@ class AidConjugateGradientTest {
 
     @Test
     void dimensionManyIterationsGiveTheExactImplicitProductForAnyAlpha() {
-        try (NDManager m = NDManager.newBaseManager()) {
+        try (NDManager m = ClosedArrayBuffers.retaining(NDManager.newBaseManager())) {
             BilevelQuadratic q = problem(m, EIGENVALUES);
             double[] v = rhs(6);
             double[] exact = q.exactProduct(v);
@@ -67,7 +68,7 @@ class AidConjugateGradientTest {
 
     @Test
     void oneIterationIsTheCauchyStepAndFewIterationsLeaveAResidual() {
-        try (NDManager m = NDManager.newBaseManager()) {
+        try (NDManager m = ClosedArrayBuffers.retaining(NDManager.newBaseManager())) {
             BilevelQuadratic q = problem(m, EIGENVALUES);
             double[] v = rhs(6);
             // one CG step from 0: x = (vᵀv / vᵀAv) v
@@ -97,7 +98,7 @@ class AidConjugateGradientTest {
 
     @Test
     void negativeCurvatureIsAnErrorNamingTheProblemAndIteration() {
-        try (NDManager m = NDManager.newBaseManager()) {
+        try (NDManager m = ClosedArrayBuffers.retaining(NDManager.newBaseManager())) {
             BilevelQuadratic q = problem(m, -1, -2, -3);
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> product(q, new AidConjugateGradient(), rhs(3), 1.0, 3));
@@ -108,7 +109,7 @@ class AidConjugateGradientTest {
 
     @Test
     void withoutGradientRecordingItSaysWhatIsMissing() {
-        try (NDManager m = NDManager.newBaseManager()) {
+        try (NDManager m = ClosedArrayBuffers.retaining(NDManager.newBaseManager())) {
             BilevelQuadratic q = problem(m, EIGENVALUES);
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> new AidConjugateGradient()
                     .apply(new NDList(m.create(rhs(6))), q.context(HypergradMethod.AID_CG, 1.0, 3)));
@@ -118,7 +119,7 @@ class AidConjugateGradientTest {
 
     @Test
     void zeroVectorGivesZerosWithoutSolving() {
-        try (NDManager m = NDManager.newBaseManager()) {
+        try (NDManager m = ClosedArrayBuffers.retaining(NDManager.newBaseManager())) {
             BilevelQuadratic q = problem(m, EIGENVALUES);
             AidConjugateGradient cg = new AidConjugateGradient();
             double[] out = product(q, cg, new double[6], 1.0, 3);

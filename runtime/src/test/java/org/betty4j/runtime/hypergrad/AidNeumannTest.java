@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDManager;
 import java.util.Random;
 import org.betty4j.annotations.HypergradMethod;
+import org.betty4j.runtime.autograd.ClosedArrayBuffers;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,7 +39,7 @@ class AidNeumannTest {
 
     @Test
     void truncatedSeriesEqualsItsClosedForm() {
-        try (NDManager m = NDManager.newBaseManager()) {
+        try (NDManager m = ClosedArrayBuffers.retaining(NDManager.newBaseManager())) {
             BilevelQuadratic q = problem(m);
             for (int k : new int[] {1, 3}) {
                 double[] expected = LinearAlgebra.transposeTimes(q.b, LinearAlgebra.neumannSeries(q.a, V, 0.4, k));
@@ -51,7 +52,7 @@ class AidNeumannTest {
 
     @Test
     void errorFallsMonotonicallyTowardTheExactImplicitProduct() {
-        try (NDManager m = NDManager.newBaseManager()) {
+        try (NDManager m = ClosedArrayBuffers.retaining(NDManager.newBaseManager())) {
             BilevelQuadratic q = problem(m);
             double[] exact = q.exactProduct(V);
             double previous = Double.POSITIVE_INFINITY;
@@ -70,7 +71,7 @@ class AidNeumannTest {
 
     @Test
     void convergesNearTheStabilityLimit() {
-        try (NDManager m = NDManager.newBaseManager()) {
+        try (NDManager m = ClosedArrayBuffers.retaining(NDManager.newBaseManager())) {
             BilevelQuadratic q = problem(m);
             // α = 0.9 < 2/L = 1: the top component alternates in sign and shrinks by 0.8 per term
             double error = LinearAlgebra.relativeError(product(q, new AidNeumann(), 0.9, 80), q.exactProduct(V));
@@ -81,7 +82,7 @@ class AidNeumannTest {
 
     @Test
     void tooLargeAlphaIsReportedAsDivergence() {
-        try (NDManager m = NDManager.newBaseManager()) {
+        try (NDManager m = ClosedArrayBuffers.retaining(NDManager.newBaseManager())) {
             BilevelQuadratic q = problem(m);
             double[] w0 = q.w.toDoubleArray();
             // α = 1.5 > 2/L = 1: the top component doubles per term

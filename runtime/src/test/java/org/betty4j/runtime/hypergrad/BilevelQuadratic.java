@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import org.betty4j.annotations.HypergradMethod;
 import org.betty4j.runtime.autograd.Autograd;
+import org.betty4j.runtime.autograd.ClosedArrayBuffers;
 import org.betty4j.runtime.problem.ParameterLists;
 
 /**
@@ -50,7 +51,7 @@ final class BilevelQuadratic {
 
     /** One product of {@code v} in a fresh step manager, under gradient recording as in an engine step. */
     double[] product(BestResponseJacobian jacobian, HypergradMethod method, double[] v, double alpha, int iterations) {
-        try (NDManager step = NDManager.newBaseManager();
+        try (NDManager step = ClosedArrayBuffers.retaining(NDManager.newBaseManager());
                 GradientCollector gc = step.getEngine().newGradientCollector()) {
             NDList out = jacobian.apply(new NDList(step.create(v)), context(method, alpha, iterations));
             return out.get(0).toDoubleArray();

@@ -20,6 +20,7 @@ import java.util.Random;
 import java.util.function.Supplier;
 import org.betty4j.annotations.HypergradMethod;
 import org.betty4j.runtime.autograd.Autograd;
+import org.betty4j.runtime.autograd.ClosedArrayBuffers;
 import org.betty4j.runtime.autograd.GradMode;
 import org.betty4j.runtime.data.BatchSource;
 import org.betty4j.runtime.engine.Engine;
@@ -182,7 +183,7 @@ class IterativeDifferentiationEngineTest {
          * optimizer restored from {@code optimizerState} when given) on batches {@code first…} at λ.
          */
         double unrolledUpperCost(double[] lambdaValues, double[] thetaStart, byte[] optimizerState, int first) {
-            try (NDManager m = NDManager.newBaseManager()) {
+            try (NDManager m = ClosedArrayBuffers.retaining(NDManager.newBaseManager())) {
                 NDArray theta = m.create(thetaStart);
                 NDArray lambda = m.create(lambdaValues);
                 ParameterLists.of("theta", theta);

@@ -12,6 +12,7 @@ import ai.djl.training.GradientCollector;
 import java.util.Random;
 import org.betty4j.annotations.HypergradMethod;
 import org.betty4j.runtime.autograd.Autograd;
+import org.betty4j.runtime.autograd.ClosedArrayBuffers;
 import org.betty4j.runtime.problem.ParameterLists;
 import org.junit.jupiter.api.Test;
 
@@ -35,7 +36,7 @@ class SeveralArraysAndFloat32Test {
         double[] w0 = LinearAlgebra.randomVector(r, 6);
         double[] l0 = LinearAlgebra.randomVector(r, 3);
         double[] v = LinearAlgebra.randomVector(r, 6);
-        try (NDManager m = NDManager.newBaseManager()) {
+        try (NDManager m = ClosedArrayBuffers.retaining(NDManager.newBaseManager())) {
             NDArray w1 = m.create(new double[] {w0[0], w0[1]}).toType(type, false);
             NDArray w2 = m.create(new double[] {w0[2], w0[3], w0[4], w0[5]}).toType(type, false);
             NDArray l1 = m.create(new double[] {l0[0]}).toType(type, false);
@@ -46,7 +47,7 @@ class SeveralArraysAndFloat32Test {
             JacobianContext ctx = new JacobianContext("Lower", "Upper", new NDList(w1, w2), new NDList(l1, l2),
                     () -> BilevelQuadratic.cost(NDArrays.concat(new NDList(w1, w2)), NDArrays.concat(new NDList(l1, l2)),
                             aArray, bArray), config, Autograd.get());
-            try (NDManager step = m.newSubManager(); GradientCollector gc = m.getEngine().newGradientCollector()) {
+            try (NDManager step = ClosedArrayBuffers.retaining(m.newSubManager()); GradientCollector gc = m.getEngine().newGradientCollector()) {
                 NDList vList = new NDList(step.create(new double[] {v[0], v[1]}).toType(type, false),
                         step.create(new double[] {v[2], v[3], v[4], v[5]}).toType(type, false));
                 NDList out = method.apply(vList, ctx);

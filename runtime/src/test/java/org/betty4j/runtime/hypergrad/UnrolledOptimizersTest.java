@@ -13,6 +13,7 @@ import java.util.Random;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.betty4j.runtime.autograd.Autograd;
+import org.betty4j.runtime.autograd.ClosedArrayBuffers;
 import org.betty4j.runtime.autograd.GradMode;
 import org.betty4j.runtime.optim.Adam;
 import org.betty4j.runtime.optim.Optimizer;
@@ -94,7 +95,7 @@ class UnrolledOptimizersTest {
         double[] theta0 = LinearAlgebra.randomVector(r, DIM);
         double[] lambda0 = LinearAlgebra.scaled(LinearAlgebra.randomVector(r, DIM), 0.5);
         double[] v = LinearAlgebra.randomVector(r, DIM);
-        try (NDManager m = NDManager.newBaseManager()) {
+        try (NDManager m = ClosedArrayBuffers.retaining(NDManager.newBaseManager())) {
             NDArray[] xs = new NDArray[warmUp + STEPS];
             NDArray[] ys = new NDArray[warmUp + STEPS];
             for (int t = 0; t < xs.length; t++) {
@@ -112,7 +113,7 @@ class UnrolledOptimizersTest {
             Optimizer optimizer = unroll(m, theta, lambda, theta0, lambda0, lambda0, xs, ys, rule, warmUp, steps);
             double[] thetaT = theta.toDoubleArray();
             double[] itd;
-            try (NDManager step = m.newSubManager(); GradientCollector gc = m.getEngine().newGradientCollector()) {
+            try (NDManager step = ClosedArrayBuffers.retaining(m.newSubManager()); GradientCollector gc = m.getEngine().newGradientCollector()) {
                 itd = rule.unrolled().apply(optimizer)
                         .vjp(new NDList(theta), new NDList(lambda), new NDList(), steps, new NDList(step.create(v)),
                                 Autograd.get())
