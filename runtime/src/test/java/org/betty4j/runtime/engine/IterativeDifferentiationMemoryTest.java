@@ -11,8 +11,8 @@ import org.junit.jupiter.api.Test;
 /**
  * No leak with ITD_RMAD: over 300 global steps of a 100k-parameter float64 lower problem with
  * 5 recorded updates per inner loop (60 hypergradients, each through 5 updates), the arrays the
- * engine holds at a loop's end do not change and resident memory stays within 40 MiB of the
- * memory after 50 steps.
+ * engine holds at a loop's end do not change, and after 50 steps resident memory grows by less
+ * than 4 MiB per 50 steps (median) and 160 MiB in all (see {@link QuadraticLeakCheck}).
  *
  * <p>Why the bound is meaningful: a recorded loop holds 5 parameter copies (4 MB); keeping one
  * loop's record past the next loop start would add 4 MB per loop, 200 MB over the 50 measured
@@ -34,7 +34,9 @@ class IterativeDifferentiationMemoryTest {
             assertEquals(300 / UNROLL, m.upperSteps(), "one hypergradient per inner loop");
             assertEquals(UNROLL, unrolled[0], "each product goes through the whole loop");
             assertEquals(m.heldAtMark(), m.heldAtEnd(), "arrays held by the engine at a loop's end");
-            assertTrue(m.growthKiB() < 40 * 1024, "resident memory grew by " + m.growthKiB() + " KiB over 250 steps");
+            assertTrue(m.medianIntervalGrowthKiB() < 4096, "resident memory grows step after step: " + m);
+            assertTrue(m.growthKiB() < 160 * 1024, "resident memory grew by " + m.growthKiB() + " KiB over 250 steps: "
+                    + m);
         }
     }
 }

@@ -10,13 +10,15 @@ import org.junit.jupiter.api.Test;
 /**
  * No leak: resident memory after 1,000 AID_CG hypergradient steps (3 CG iterations each: one
  * graph-carrying gradient, three Hessian-vector products, one mixed product) on a
- * 100k-parameter float64 lower problem stays within 64 MiB of the memory after the first 50,
- * and the engine holds the same number of arrays.
+ * 100k-parameter float64 lower problem does not grow step after step: the median growth per
+ * 50 steps is under 4 MiB, the total over 950 steps under 192 MiB, and the engine holds the same
+ * number of arrays.
  *
- * <p>Why the bound is meaningful: one leaked parameter-sized array per step is 0.8 MB, 760 MB
- * over the 950 measured steps; a leaked graph (which holds several such arrays) far more.
- * Measured growth is 20-25 MiB and flattens (allocator arenas and JIT warm-up, not steps):
- * 64 MiB leaves room for that noise while still catching any per-step leak.
+ * <p>Why the bounds are meaningful: one leaked parameter-sized array per step is 0.8 MB, 40 MB
+ * per 50 steps and 760 MB over the 950 measured; a leaked graph (which holds several such
+ * arrays) far more; the median catches anything above ~80 KB per step (noise of one interval
+ * after a GC: ±8 MiB). Measured total growth is usually −12…+28 MiB; in 2 of about 10
+ * full-suite runs it was ~125 MiB (see {@link QuadraticLeakCheck}).
  */
 class ConjugateGradientMemoryTest {
 
@@ -30,8 +32,9 @@ class ConjugateGradientMemoryTest {
             System.out.println("AID_CG memory over " + STEPS + " steps: " + m);
             assertEquals(STEPS, m.upperSteps(), "every global step must have run a hypergradient step");
             assertEquals(m.heldAtMark(), m.heldAtEnd(), "arrays held by the engine changed");
-            assertTrue(m.growthKiB() < 64 * 1024, "resident memory grew by " + m.growthKiB() + " KiB over "
-                    + (STEPS - 50) + " steps");
+            assertTrue(m.medianIntervalGrowthKiB() < 4096, "resident memory grows step after step: " + m);
+            assertTrue(m.growthKiB() < 192 * 1024, "resident memory grew by " + m.growthKiB() + " KiB over "
+                    + (STEPS - 50) + " steps: " + m);
         }
     }
 }
