@@ -300,7 +300,11 @@ public final class Engine implements AutoCloseable {
             NDList grads;
             try (GradientCollector recording = root.getEngine().newGradientCollector()) {
                 cost = evaluate(problem);
-                grads = gradient(problem, cost.loss());
+                Map<String, Double> diagnostics = new java.util.TreeMap<>();
+                grads = gradient(problem, cost.loss(), diagnostics);
+                for (Map.Entry<String, Double> d : diagnostics.entrySet()) {
+                    cost = cost.withMetric(d.getKey(), d.getValue());
+                }
             }
             checkFinite(problem, grads);
             try (GradMode off = GradMode.disabled()) {
@@ -413,8 +417,12 @@ public final class Engine implements AutoCloseable {
         return cost;
     }
 
-    /** Direct gradient plus every path's hypergradient. */
-    private NDList gradient(ProblemState problem, NDArray loss) {
+    /**
+     * Direct gradient plus every path's hypergradient; each product's diagnostics go to
+     * {@code diagnostics} as {@code <problem>.<name>} (the largest value when a problem is on
+     * several paths).
+     */
+    private NDList gradient(ProblemState problem, NDArray loss, Map<String, Double> diagnostics) {
         List<List<String>> paths = program.pathsOf(problem.node.name());
         NDList total = Autograd.get().grad(loss, problem.params, false);
         if (paths.isEmpty()) {
@@ -436,6 +444,8 @@ public final class Engine implements AutoCloseable {
                         prev.params, () -> evaluate(curr).loss(), curr.node.hypergrad(), Autograd.get(),
                         curr.recorder == null ? null : recordedLoop(curr));
                 v = curr.jacobian.apply(v, context);
+                curr.jacobian.lastDiagnostics().forEach((name, value) ->
+                        diagnostics.merge(curr.node.name() + "." + name, value, Math::max));
             }
             total = Vectors.add(total, v);
         }

@@ -1,6 +1,7 @@
 package org.betty4j.runtime.hypergrad;
 
 import ai.djl.ndarray.NDList;
+import java.util.Map;
 import ai.djl.ndarray.types.DataType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +41,17 @@ public final class AidConjugateGradient implements BestResponseJacobian {
     /** The last product's solve, or null before the first. */
     public Solve lastSolve() {
         return lastSolve;
+    }
+
+    /** {@code cg_iterations}, {@code cg_residual} (‖v − Hx‖) and {@code cg_relative_residual} (÷ ‖v‖). */
+    @Override
+    public Map<String, Double> lastDiagnostics() {
+        Solve solve = lastSolve;
+        if (solve == null) {
+            return Map.of();
+        }
+        return Map.of("cg_iterations", (double) solve.iterations(), "cg_residual", solve.residualNorm(),
+                "cg_relative_residual", solve.rhsNorm() == 0 ? 0 : solve.residualNorm() / solve.rhsNorm());
     }
 
     @Override

@@ -1,6 +1,7 @@
 package org.betty4j.runtime.hypergrad;
 
 import ai.djl.ndarray.NDList;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +32,12 @@ public final class AidNeumann implements BestResponseJacobian {
     /** {@code ‖(I − αH)^k v‖ / ‖v‖} of the last product: how far the series had converged. */
     public double lastTermRatio() {
         return lastTermRatio;
+    }
+
+    /** {@code neumann_last_term_ratio}: ‖(I − αH)^k v‖ / ‖v‖ of the last product. */
+    @Override
+    public Map<String, Double> lastDiagnostics() {
+        return Double.isNaN(lastTermRatio) ? Map.of() : Map.of("neumann_last_term_ratio", lastTermRatio);
     }
 
     @Override

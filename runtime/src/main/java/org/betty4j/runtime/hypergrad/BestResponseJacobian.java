@@ -1,6 +1,7 @@
 package org.betty4j.runtime.hypergrad;
 
 import ai.djl.ndarray.NDList;
+import java.util.Map;
 
 /**
  * One best-response Jacobian product: carries a vector {@code v}, shaped like the parameters
@@ -12,4 +13,13 @@ import ai.djl.ndarray.NDList;
 public interface BestResponseJacobian {
 
     NDList apply(NDList v, JacobianContext context);
+
+    /**
+     * Numbers describing the last product (AID_CG's residual, AID_NEUMANN's last term, the
+     * updates ITD_RMAD went through), which the engine adds to the upper problem's step metrics
+     * as {@code <problem>.<name>}; empty by default.
+     */
+    default Map<String, Double> lastDiagnostics() {
+        return Map.of();
+    }
 }

@@ -1,6 +1,7 @@
 package org.betty4j.runtime.hypergrad;
 
 import ai.djl.ndarray.NDList;
+import java.util.Map;
 
 /**
  * ITD_RMAD: the best-response product is reverse-mode differentiation through the updates
@@ -20,6 +21,12 @@ public final class IterativeDifferentiation implements BestResponseJacobian {
     /** How many recorded updates the last product went through (0 before the first). */
     public int lastUnrolledSteps() {
         return lastUnrolledSteps;
+    }
+
+    /** {@code itd_updates}: how many recorded updates the last product went through. */
+    @Override
+    public Map<String, Double> lastDiagnostics() {
+        return lastUnrolledSteps == 0 ? Map.of() : Map.of("itd_updates", (double) lastUnrolledSteps);
     }
 
     @Override

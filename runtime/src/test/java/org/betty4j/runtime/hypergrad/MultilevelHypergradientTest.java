@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -17,8 +20,10 @@ import org.betty4j.runtime.engine.EngineConfig;
 import org.betty4j.runtime.engine.EngineListener;
 import org.betty4j.runtime.engine.ProblemNode;
 import org.betty4j.runtime.engine.Program;
+import org.betty4j.runtime.metrics.MetricsFile;
 import org.betty4j.runtime.problem.Cost;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The engine's first update of the top problem against the analytic total derivative, in
@@ -146,6 +151,67 @@ class MultilevelHypergradientTest {
             assertTrue(solve.iterations() == 2 && solve.residualNorm() > 0 && solve.residualNorm() < solve.rhsNorm(),
                     solve.toString());
         }
+    }
+
+    /**
+     * Each product's diagnostics are step metrics of the problem that differentiated through it,
+     * named {@code <problem>.<name>}, logged and written to the metrics file: Figure 1 with Base
+     * AID_CG (on both paths: the larger residual), Left AID_NEUMANN, Right ITD_RMAD (T = 2).
+     */
+    @Test
+    void productDiagnosticsAreStepMetricsOfTheUpperProblem(@TempDir Path dir) throws IOException {
+        Random r = new Random(34);
+        CoupledQuadratic costBase = new CoupledQuadratic(r, 2, 1, 1.4, 2.2, 3);
+        CoupledQuadratic costLeft = new CoupledQuadratic(r, 4, 1, 2, 3);
+        CoupledQuadratic costRight = new CoupledQuadratic(r, 4, 1.5, 2.5);
+        VectorProblem base = new VectorProblem(LinearAlgebra.randomVector(r, 4), LOWER_RATE);
+        VectorProblem left = new VectorProblem(LinearAlgebra.randomVector(r, 3), LOWER_RATE);
+        VectorProblem right = new VectorProblem(LinearAlgebra.randomVector(r, 2), LOWER_RATE);
+        VectorProblem meta = new VectorProblem(LinearAlgebra.randomVector(r, 2), TOP_RATE);
+        Program program = Program.builder("figure-1-diagnostics")
+                .problem(node("Base", 1, base, new HypergradConfig(HypergradMethod.AID_CG, 1.0, 2, false),
+                        () -> costBase.cost(base.theta, meta.theta)))
+                .problem(node("Left", 2, left, new HypergradConfig(HypergradMethod.AID_NEUMANN, 0.2, 3, false),
+                        () -> costLeft.cost(left.theta, base.theta)))
+                .problem(node("Right", 2, right, Lower.itd(2), costRight, () -> costRight.cost(right.theta, base.theta)))
+                .problem(node("Meta", 3, meta, HypergradConfig.defaults(HypergradMethod.AID_FD),
+                        () -> left.theta.square().sum().add(right.theta.square().sum()).mul(0.5)))
+                .upperToLower("Meta", "Base")
+                .lowerToUpper("Base", "Left")
+                .lowerToUpper("Base", "Right")
+                .lowerToUpper("Left", "Meta")
+                .lowerToUpper("Right", "Meta")
+                .path("Meta", "Left", "Base", "Meta")
+                .path("Meta", "Right", "Base", "Meta")
+                .build();
+        Path metricsPath = dir.resolve("metrics.jsonl");
+        List<Map<String, Double>> metaMetrics = new ArrayList<>();
+        try (MetricsFile metricsFile = new MetricsFile(metricsPath);
+                Engine engine = new Engine(program, EngineConfig.builder().optIterations(2).build())) {
+            engine.addListener(metricsFile);
+            engine.addListener(new EngineListener() {
+                @Override
+                public void onProblemStep(ProblemNode problem, int localStep, int globalStep, double loss, Cost cost) {
+                    if (problem.name().equals("Meta")) {
+                        metaMetrics.add(cost.metrics());
+                    }
+                }
+            });
+            engine.run();
+            assertEquals(1, metaMetrics.size(), "Meta steps once, after Right's loop of 2");
+            Map<String, Double> m = metaMetrics.get(0);
+            AidConjugateGradient.Solve lastBaseSolve = ((AidConjugateGradient) engine.bestResponseJacobian("Base"))
+                    .lastSolve();
+            assertEquals(2.0, m.get("Base.cg_iterations"));
+            assertTrue(m.get("Base.cg_residual") >= lastBaseSolve.residualNorm() && m.get("Base.cg_residual") > 0,
+                    m.toString());
+            assertEquals(((AidNeumann) engine.bestResponseJacobian("Left")).lastTermRatio(),
+                    m.get("Left.neumann_last_term_ratio"));
+            assertEquals(2.0, m.get("Right.itd_updates"));
+            System.out.println("Figure 1 step metrics of Meta: " + m);
+        }
+        String lines = Files.readString(metricsPath);
+        assertTrue(lines.contains("\"Base.cg_residual\":") && lines.contains("\"Right.itd_updates\":2"), lines);
     }
 
     /** The expectation must differ from the H ≈ I one unless every method is AID_FD, or the check is vacuous. */
