@@ -168,7 +168,7 @@ class MultilevelHypergradientTest {
         VectorProblem left = new VectorProblem(LinearAlgebra.randomVector(r, 3), LOWER_RATE);
         VectorProblem right = new VectorProblem(LinearAlgebra.randomVector(r, 2), LOWER_RATE);
         VectorProblem meta = new VectorProblem(LinearAlgebra.randomVector(r, 2), TOP_RATE);
-        Program program = Program.builder("figure-1-diagnostics")
+        Program program = figureOneEdges(Program.builder("figure-1-diagnostics"))
                 .problem(node("Base", 1, base, new HypergradConfig(HypergradMethod.AID_CG, 1.0, 2, false),
                         () -> costBase.cost(base.theta, meta.theta)))
                 .problem(node("Left", 2, left, new HypergradConfig(HypergradMethod.AID_NEUMANN, 0.2, 3, false),
@@ -176,13 +176,6 @@ class MultilevelHypergradientTest {
                 .problem(node("Right", 2, right, Lower.itd(2), costRight, () -> costRight.cost(right.theta, base.theta)))
                 .problem(node("Meta", 3, meta, HypergradConfig.defaults(HypergradMethod.AID_FD),
                         () -> left.theta.square().sum().add(right.theta.square().sum()).mul(0.5)))
-                .upperToLower("Meta", "Base")
-                .lowerToUpper("Base", "Left")
-                .lowerToUpper("Base", "Right")
-                .lowerToUpper("Left", "Meta")
-                .lowerToUpper("Right", "Meta")
-                .path("Meta", "Left", "Base", "Meta")
-                .path("Meta", "Right", "Base", "Meta")
                 .build();
         Path metricsPath = dir.resolve("metrics.jsonl");
         List<Map<String, Double>> metaMetrics = new ArrayList<>();
@@ -212,6 +205,17 @@ class MultilevelHypergradientTest {
         }
         String lines = Files.readString(metricsPath);
         assertTrue(lines.contains("\"Base.cg_residual\":") && lines.contains("\"Right.itd_updates\":2"), lines);
+    }
+
+    /** The paper's Figure-1 edges and two paths, for problems Base, Left, Right and Meta. */
+    private static Program.Builder figureOneEdges(Program.Builder b) {
+        return b.upperToLower("Meta", "Base")
+                .lowerToUpper("Base", "Left")
+                .lowerToUpper("Base", "Right")
+                .lowerToUpper("Left", "Meta")
+                .lowerToUpper("Right", "Meta")
+                .path("Meta", "Left", "Base", "Meta")
+                .path("Meta", "Right", "Base", "Meta");
     }
 
     /** The expectation must differ from the H ≈ I one unless every method is AID_FD, or the check is vacuous. */
@@ -435,7 +439,7 @@ class MultilevelHypergradientTest {
         VectorProblem left = new VectorProblem(l0, LOWER_RATE);
         VectorProblem right = new VectorProblem(r0, LOWER_RATE);
         VectorProblem meta = new VectorProblem(lambda0, TOP_RATE);
-        Program program = Program.builder("figure-1")
+        Program program = figureOneEdges(Program.builder("figure-1"))
                 .problem(node("Base", 1, base, lowers[0], costBase, () -> costBase.cost(base.theta, meta.theta)))
                 .problem(leftFirstOrder
                         ? node("Left", 2, left, new HypergradConfig(HypergradMethod.AID_FD, 0.01, 0, true),
@@ -445,13 +449,6 @@ class MultilevelHypergradientTest {
                 .problem(node("Meta", 3, meta, HypergradConfig.defaults(HypergradMethod.AID_FD),
                         () -> topCost(meta.theta, new NDArray[] {left.theta, right.theta},
                                 new double[][] {targetLeft, targetRight})))
-                .upperToLower("Meta", "Base")
-                .lowerToUpper("Base", "Left")
-                .lowerToUpper("Base", "Right")
-                .lowerToUpper("Left", "Meta")
-                .lowerToUpper("Right", "Meta")
-                .path("Meta", "Left", "Base", "Meta")
-                .path("Meta", "Right", "Base", "Meta")
                 .build();
         double[] vLeft = LinearAlgebra.minus(l0, targetLeft);
         double[] vRight = LinearAlgebra.minus(r0, targetRight);
