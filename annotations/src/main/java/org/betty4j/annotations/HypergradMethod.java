@@ -27,8 +27,11 @@ public enum HypergradMethod {
     AID_NEUMANN(0.1, 3, true, true),
 
     /**
-     * Iterative differentiation: reverse-mode through the unrolled optimizer steps themselves,
-     * exact for the unrolled procedure.
+     * Iterative differentiation: reverse-mode through the optimizer updates of the problem's last
+     * inner loop, exact for that unrolled procedure (reset the problem at each inner-loop start to
+     * differentiate the whole procedure). The runtime differentiates its own {@code Sgd} (with
+     * momentum and weight decay) and {@code Adam}, and refuses, naming the problem, what it cannot
+     * differentiate: gradient accumulation, clipping, roll-back, other optimizers.
      */
     ITD_RMAD(0, 0, false, false);
 
