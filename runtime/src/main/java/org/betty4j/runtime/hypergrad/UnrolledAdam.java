@@ -51,7 +51,6 @@ public final class UnrolledAdam implements UnrolledOptimizer {
         private NDList p;
         private NDList q;
         private final NDManager home;
-        private boolean first = true;
 
         MomentsAdjoint(NDList p, NDList q, NDManager home) {
             this.p = p;
@@ -67,11 +66,9 @@ public final class UnrolledAdam implements UnrolledOptimizer {
                         + " parameters and its update index; got " + step.optimizerStateBefore().size()
                         + " arrays and index " + step.update());
             }
-            if (!first) {
-                p = ReverseSweep.replace(p, Vectors.scale(p, adam.beta1()));
-                q = ReverseSweep.replace(q, Vectors.scale(q, adam.beta2()));
-            }
-            first = false;
+            // β·p, β·q carry the later update's moment adjoints back (zero before the last update)
+            p = ReverseSweep.replace(p, Vectors.scale(p, adam.beta1()));
+            q = ReverseSweep.replace(q, Vectors.scale(q, adam.beta2()));
             return UnrolledAdam.this.gradientAdjoint(params, grad, step, a, p, q, home);
         }
 

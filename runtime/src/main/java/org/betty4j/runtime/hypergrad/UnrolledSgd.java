@@ -45,7 +45,6 @@ public final class UnrolledSgd implements UnrolledOptimizer {
     /** {@code c = b̄}, the momentum buffer's adjoint: {@code c ← μc − η_t a}, and ḡ = c. */
     private final class MomentumAdjoint implements ReverseSweep.OptimizerAdjoint {
         private NDList c;
-        private boolean first = true;
 
         MomentumAdjoint(NDList zeros) {
             this.c = zeros;
@@ -53,10 +52,8 @@ public final class UnrolledSgd implements UnrolledOptimizer {
 
         @Override
         public NDList gradientAdjoint(RecordedStep step, NDList a, NDList params, NDList grad) {
-            if (!first) {
-                c = ReverseSweep.replace(c, Vectors.scale(c, momentum));
-            }
-            first = false;
+            // μ·c carries the later update's buffer adjoint back (c is zero before the last update)
+            c = ReverseSweep.replace(c, Vectors.scale(c, momentum));
             c = ReverseSweep.replace(c, Vectors.axpy(c, -step.learningRate(), a));
             return Vectors.scale(c, 1);
         }
