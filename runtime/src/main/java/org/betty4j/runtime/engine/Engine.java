@@ -19,7 +19,9 @@ import org.betty4j.runtime.autograd.ClosedArrayBuffers;
 import org.betty4j.runtime.autograd.GradMode;
 import org.betty4j.runtime.hypergrad.BestResponseJacobian;
 import org.betty4j.runtime.hypergrad.Hypergradients;
-import org.betty4j.runtime.hypergrad.InnerLoop;
+import org.betty4j.runtime.hypergrad.InnerUpdate;
+import org.betty4j.runtime.hypergrad.ProblemBinding;
+import org.betty4j.runtime.hypergrad.ProblemSettings;
 import org.betty4j.runtime.hypergrad.JacobianContext;
 import org.betty4j.runtime.hypergrad.Vectors;
 import org.betty4j.runtime.problem.Cost;
@@ -60,16 +62,16 @@ public final class Engine implements AutoCloseable {
     private boolean ran;
     private volatile String stopReason;
     private Device device;
+    /** Each problem's hypergradient method, validated when the engine is built. */
+    private final Map<String, BestResponseJacobian> methods = new LinkedHashMap<>();
 
     public Engine(Program program, EngineConfig config) {
         this.program = Objects.requireNonNull(program, "program");
         this.config = Objects.requireNonNull(config, "config");
-        // fail before any work when a problem's method is not available
+        // fail before any work when a problem's method is not available or refuses its settings
         for (ProblemNode p : program.problems()) {
-            Hypergradients.forConfig(p.name(), p.hypergrad());
-            if (Hypergradients.recordsUpdates(p.hypergrad())) {
-                InnerLoopRecorder.checkSettings(p);
-            }
+            methods.put(p.name(), Hypergradients.forProblem(new ProblemSettings(p.name(), p.hypergrad(),
+                    p.unrollSteps(), p.gradientAccumulation(), p.clipGradNorm(), p.rollBack())));
         }
     }
 
@@ -219,15 +221,12 @@ public final class Engine implements AutoCloseable {
             ProblemContext context = new ProblemContext(node.name(), manager, seedFor(node.name()), config.options(),
                     config.iterations(), config.dataType());
             node.trainable().setUp(context);
-            ProblemState state = new ProblemState(node, manager,
-                    Hypergradients.forConfig(node.name(), node.hypergrad()), program.lowersOf(node.name()));
+            ProblemState state = new ProblemState(node, manager, methods.get(node.name()),
+                    program.lowersOf(node.name()));
             states.put(node.name(), state);
-            if (Hypergradients.recordsUpdates(node.hypergrad())) {
-                NDList lowersParams = new NDList();
-                program.lowersOf(node.name()).forEach(lower -> lowersParams.addAll(states.get(lower).params));
-                state.recorder = new InnerLoopRecorder(manager, Hypergradients.unrolled(node.name(), state.optimizer),
-                        lowersParams);
-            }
+            NDList lowersParams = new NDList();
+            program.lowersOf(node.name()).forEach(lower -> lowersParams.addAll(states.get(lower).params));
+            state.jacobian.attach(new ProblemBinding(manager, state.optimizer, lowersParams));
         }
         LOG.info("{}: {} problems, leaves {}, {} global steps", program.name(), states.size(), program.leaves(),
                 config.iterations());
@@ -257,9 +256,7 @@ public final class Engine implements AutoCloseable {
         ProblemNode node = problem.node;
         int cycle = node.unrollSteps() * node.gradientAccumulation();
         if (problem.localSteps % cycle == 0) {
-            if (problem.recorder != null) {
-                problem.recorder.startLoop(problem.lastBatch);
-            }
+            problem.jacobian.onInnerLoopStart(problem.lastBatch);
             withoutRecording(() -> node.trainable().onInnerLoopStart());
             if (node.rollBack()) {
                 problem.cacheForRollBack();
@@ -271,7 +268,7 @@ public final class Engine implements AutoCloseable {
         if (problem.data.epoch() > epochBefore) {
             node.trainable().onEpoch(problem.data.epoch());
         }
-        descend(problem, true, problem.recorder);
+        descend(problem, true, true);
         problem.ready.replaceAll((k, v) -> false);
         if (problem.localSteps % cycle == 0 && problem.localSteps > node.warmupSteps()) {
             List<String> uppers = program.uppersUsingOptimumOf(node.name());
@@ -284,16 +281,17 @@ public final class Engine implements AutoCloseable {
                 // Betty's roll-back: back to the state at the start of this inner loop, then one
                 // step on the last batch with the uppers' new parameters
                 problem.restoreRollBack();
-                descend(problem, false, null);
+                descend(problem, false, false);
             }
         }
     }
 
     /**
      * One gradient step of {@code problem} on its last batch (with accumulation, clipping,
-     * callbacks), recorded by {@code recorder} when not null.
+     * callbacks); its hypergradient method runs the update when {@code observed} (the roll-back
+     * step runs it plainly).
      */
-    private void descend(ProblemState problem, boolean notify, InnerLoopRecorder recorder) {
+    private void descend(ProblemState problem, boolean notify, boolean observed) {
         ProblemNode node = problem.node;
         try (StepScope scope = new StepScope(root.newSubManager(), states.values())) {
             Cost cost;
@@ -311,25 +309,15 @@ public final class Engine implements AutoCloseable {
                 NDList update = problem.accumulate(grads, node.gradientAccumulation());
                 if (update != null) {
                     clip(node, update);
-                    NDList before = recorder == null ? null : Vectors.copy(problem.params, scope.manager);
-                    node.trainable().afterGradients(problem.params, update);
-                    if (recorder != null) {
-                        requireUnchanged(problem, "afterGradients", "parameters", before, problem.params);
-                        requireUnchanged(problem, "afterGradients", "gradients", grads, update);
+                    Update u = new Update(problem, grads, update, scope.manager);
+                    if (observed) {
+                        problem.jacobian.update(u);
+                    } else {
+                        u.afterGradients();
+                        u.step();
+                        u.afterUpdate();
                     }
-                    checkFinite(problem, update);
-                    double rate = problem.optimizer.learningRate();
-                    int updateIndex = problem.optimizer.updates() + 1;
-                    NDList stateBefore = recorder == null ? null
-                            : recorder.optimizerStateBefore(problem.params, scope.manager);
-                    problem.optimizer.step(problem.params, update, problem.optimizerState);
-                    problem.clearAccumulated();
-                    NDList updated = recorder == null ? null : Vectors.copy(problem.params, scope.manager);
-                    node.trainable().afterUpdate();
-                    if (recorder != null) {
-                        requireUnchanged(problem, "afterUpdate", "parameters", updated, problem.params);
-                        recorder.record(before, stateBefore, updateIndex, rate, problem.lastBatch, batch -> evaluate(problem, batch).loss());
-                    }
+                    u.requireComplete(problem.jacobian);
                 }
             }
             double loss = scalar(cost.loss());
@@ -375,19 +363,118 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    /**
-     * ITD_RMAD differentiates the optimizer's update itself: a hook that changes the parameters
-     * or the gradient would make the recorded loop differ from what was run.
-     */
-    private void requireUnchanged(ProblemState problem, String hook, String what, NDList expected, NDList actual) {
-        for (int i = 0; i < expected.size(); i++) {
-            if (!expected.get(i).contentEquals(actual.get(i))) {
-                throw new IllegalStateException(problem.node.name() + ": " + hook + " changed the " + what
-                        + " (parameter '" + problem.paramNames.get(i) + "') at local step " + problem.localSteps
-                        + " (global step " + globalStep + "), which ITD_RMAD cannot differentiate: it differentiates "
-                        + "the optimizer's update alone. Fix: express the change in the cost (e.g. a "
-                        + "reparametrization instead of a clamp), or use AID_CG, AID_NEUMANN or AID_FD for "
-                        + problem.node.name());
+    /** One update of a problem: the engine's plain step in three parts, which the problem's method runs. */
+    private final class Update implements InnerUpdate {
+        private final ProblemState problem;
+        private final NDList gradient;
+        private final NDList update;
+        private final NDManager stepManager;
+        private final double learningRate;
+        private final int updateIndex;
+        private int partsRun;
+
+        Update(ProblemState problem, NDList gradient, NDList update, NDManager stepManager) {
+            this.problem = problem;
+            this.gradient = gradient;
+            this.update = update;
+            this.stepManager = stepManager;
+            this.learningRate = problem.optimizer.learningRate();
+            this.updateIndex = problem.optimizer.updates() + 1;
+        }
+
+        @Override
+        public String problem() {
+            return problem.node.name();
+        }
+
+        @Override
+        public List<String> parameterNames() {
+            return problem.paramNames;
+        }
+
+        @Override
+        public NDList parameters() {
+            return problem.params;
+        }
+
+        @Override
+        public NDList gradient() {
+            return gradient;
+        }
+
+        @Override
+        public NDList update() {
+            return update;
+        }
+
+        @Override
+        public int localStep() {
+            return problem.localSteps;
+        }
+
+        @Override
+        public int globalStep() {
+            return globalStep;
+        }
+
+        @Override
+        public double learningRate() {
+            return learningRate;
+        }
+
+        @Override
+        public int updateIndex() {
+            return updateIndex;
+        }
+
+        @Override
+        public Batch batch() {
+            return problem.lastBatch;
+        }
+
+        @Override
+        public NDArray cost(Batch batch) {
+            return evaluate(problem, batch).loss();
+        }
+
+        @Override
+        public NDManager stepManager() {
+            return stepManager;
+        }
+
+        @Override
+        public void afterGradients() {
+            part(0);
+            problem.node.trainable().afterGradients(problem.params, update);
+            checkFinite(problem, update);
+        }
+
+        @Override
+        public void step() {
+            part(1);
+            problem.optimizer.step(problem.params, update, problem.optimizerState);
+            problem.clearAccumulated();
+        }
+
+        @Override
+        public void afterUpdate() {
+            part(2);
+            problem.node.trainable().afterUpdate();
+        }
+
+        private void part(int index) {
+            if (partsRun != index) {
+                throw new IllegalStateException(problem() + ": the parts of an update must run once each, in the "
+                        + "order afterGradients, step, afterUpdate; part " + (index + 1) + " was asked after "
+                        + partsRun);
+            }
+            partsRun++;
+        }
+
+        void requireComplete(BestResponseJacobian method) {
+            if (partsRun != 3) {
+                throw new IllegalStateException(problem() + ": hypergradient method " + method.getClass().getName()
+                        + " ran " + partsRun + " of the 3 parts of the update at local step " + problem.localSteps);
             }
         }
     }
@@ -441,8 +528,7 @@ public final class Engine implements AutoCloseable {
                 ProblemState curr = states.get(path.get(i));
                 ProblemState prev = states.get(path.get(i + 1));
                 JacobianContext context = new JacobianContext(curr.node.name(), prev.node.name(), curr.params,
-                        prev.params, () -> evaluate(curr).loss(), curr.node.hypergrad(), Autograd.get(),
-                        curr.recorder == null ? null : recordedLoop(curr));
+                        prev.params, () -> evaluate(curr).loss(), curr.node.hypergrad(), Autograd.get());
                 v = curr.jacobian.apply(v, context);
                 curr.jacobian.lastDiagnostics().forEach((name, value) ->
                         diagnostics.merge(curr.node.name() + "." + name, value, Math::max));
@@ -450,24 +536,6 @@ public final class Engine implements AutoCloseable {
             total = Vectors.add(total, v);
         }
         return total;
-    }
-
-    /**
-     * The recorded inner loop of {@code problem}, with a warning when it holds fewer updates
-     * than a loop takes (resumed mid-loop, non-finite updates skipped, or an upper that steps
-     * while this loop runs): the product then differentiates only the recorded ones.
-     */
-    private InnerLoop recordedLoop(ProblemState problem) {
-        InnerLoop loop = problem.recorder.innerLoop();
-        int taken = problem.node.unrollSteps();
-        if (loop.steps().size() < taken) {
-            LOG.warn("{}: ITD_RMAD differentiates through {} of the {} updates of this inner loop (global step {}): "
-                    + "only updates taken since the loop started in this run are recorded (not those before a resume "
-                    + "from a checkpoint, nor those skipped as non-finite), and an upper that steps mid-loop sees "
-                    + "only the loop so far",
-                    problem.node.name(), loop.steps().size(), taken, globalStep);
-        }
-        return loop;
     }
 
     private void checkFinite(ProblemState problem, NDList grads) {

@@ -24,9 +24,8 @@ final class ProblemState implements AutoCloseable {
     final List<String> paramNames;
     final Optimizer optimizer;
     final BatchSource data;
+    /** The problem's hypergradient method, run through its lifecycle by the engine. */
     final BestResponseJacobian jacobian;
-    /** Records the inner loop for ITD_RMAD; null for other methods. */
-    InnerLoopRecorder recorder;
     /** Lower problem name -> has it signalled since this problem last stepped. */
     final Map<String, Boolean> ready = new LinkedHashMap<>();
     Batch lastBatch;
@@ -171,7 +170,7 @@ final class ProblemState implements AutoCloseable {
     }
 
     void replaceBatch(Batch batch) {
-        if (lastBatch != null && (recorder == null || !recorder.holds(lastBatch))) {
+        if (lastBatch != null && !jacobian.holds(lastBatch)) {
             lastBatch.close();
         }
         lastBatch = batch;
@@ -183,10 +182,7 @@ final class ProblemState implements AutoCloseable {
             rollBackCache.close();
             rollBackCache = null;
         }
-        if (recorder != null) {
-            recorder.release(lastBatch);
-            recorder = null;
-        }
+        jacobian.release(lastBatch);
         if (lastBatch != null) {
             lastBatch.close();
             lastBatch = null;

@@ -5,7 +5,7 @@ import org.betty4j.runtime.optim.Adam;
 import org.betty4j.runtime.optim.Optimizer;
 import org.betty4j.runtime.optim.Sgd;
 
-/** The best-response Jacobian implementation of each method. */
+/** The implementation of each hypergradient method: the one place that maps a {@link HypergradMethod} to its class. */
 public final class Hypergradients {
 
     private Hypergradients() {}
@@ -34,9 +34,15 @@ public final class Hypergradients {
         }
     }
 
-    /** Whether the engine must record {@code config}'s problem's updates (ITD_RMAD, not first-order). */
-    public static boolean recordsUpdates(HypergradConfig config) {
-        return config.method() == HypergradMethod.ITD_RMAD && !config.firstOrder();
+    /**
+     * The method of the problem {@code settings} describe, validated against its settings
+     * ({@link BestResponseJacobian#validate}): throws, naming the problem and the fix, before any
+     * work. An engine uses one instance per problem for one run.
+     */
+    public static BestResponseJacobian forProblem(ProblemSettings settings) {
+        BestResponseJacobian method = forConfig(settings.name(), settings.config());
+        method.validate(settings);
+        return method;
     }
 
     /**

@@ -1,4 +1,4 @@
-package org.betty4j.runtime.engine;
+package org.betty4j.runtime.hypergrad;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -10,10 +10,6 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
-import org.betty4j.runtime.hypergrad.InnerLoop;
-import org.betty4j.runtime.hypergrad.RecordedStep;
-import org.betty4j.runtime.hypergrad.UnrolledOptimizer;
-import org.betty4j.runtime.hypergrad.Vectors;
 
 /**
  * What ITD_RMAD needs of a problem's current inner loop: for each update since the loop
@@ -45,7 +41,7 @@ final class InnerLoopRecorder {
     }
 
     /** Checks the settings whose updates the recurrence does not model, before any work. */
-    static void checkSettings(ProblemNode node) {
+    static void checkSettings(ProblemSettings node) {
         String fix = " Fix: remove it for this problem, or use AID_CG, AID_NEUMANN or AID_FD";
         if (node.gradientAccumulation() > 1) {
             throw new IllegalArgumentException(node.name() + ": ITD_RMAD cannot differentiate through gradient "
