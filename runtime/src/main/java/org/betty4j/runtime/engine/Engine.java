@@ -20,9 +20,10 @@ import org.betty4j.runtime.autograd.GradMode;
 import org.betty4j.runtime.hypergrad.BestResponseJacobian;
 import org.betty4j.runtime.hypergrad.Hypergradients;
 import org.betty4j.runtime.hypergrad.InnerUpdate;
+import org.betty4j.runtime.hypergrad.JacobianContext;
 import org.betty4j.runtime.hypergrad.ProblemBinding;
 import org.betty4j.runtime.hypergrad.ProblemSettings;
-import org.betty4j.runtime.hypergrad.JacobianContext;
+import org.betty4j.runtime.hypergrad.ReverseAccumulation;
 import org.betty4j.runtime.hypergrad.Vectors;
 import org.betty4j.runtime.problem.Cost;
 import org.betty4j.runtime.problem.ProblemContext;
@@ -34,9 +35,11 @@ import org.slf4j.LoggerFactory;
  * each leaf problem once; a problem that has done {@code unrollSteps} local steps signals the
  * problems that use its optimum; a problem steps when all its lower problems have signalled.
  *
- * <p>A problem's gradient is its direct gradient plus, for each of its backpropagation paths
- * {@code [U, x1, ..., L, U]}, the vector {@code ∂C_U/∂θ_x1} carried through each problem's
- * best-response Jacobian product down the path (matrix-vector products only).
+ * <p>A problem's gradient is its direct gradient plus what its cost's gradient with respect to
+ * the optima it reads carries back through the best responses of the problems below
+ * ({@link ReverseAccumulation}: each problem's product once, on the summed adjoint, so the cost
+ * is linear in the number of edges, not of paths). Each problem's hypergradient method runs
+ * through its lifecycle ({@link BestResponseJacobian}) without the engine knowing which it is.
  *
  * <p>Every step runs in its own sub-manager, closed when the step ends; the batch of a
  * problem's last step is kept (its uppers' hypergradients evaluate its cost on it) and closed
@@ -64,6 +67,7 @@ public final class Engine implements AutoCloseable {
     private Device device;
     /** Each problem's hypergradient method, validated when the engine is built. */
     private final Map<String, BestResponseJacobian> methods = new LinkedHashMap<>();
+    private final ReverseAccumulation accumulation;
 
     public Engine(Program program, EngineConfig config) {
         this.program = Objects.requireNonNull(program, "program");
@@ -73,6 +77,15 @@ public final class Engine implements AutoCloseable {
             methods.put(p.name(), Hypergradients.forProblem(new ProblemSettings(p.name(), p.hypergrad(),
                     p.unrollSteps(), p.gradientAccumulation(), p.clipGradNorm(), p.rollBack())));
         }
+        Map<String, List<String>> lowers = new LinkedHashMap<>();
+        Map<String, List<String>> readers = new LinkedHashMap<>();
+        for (ProblemNode p : program.problems()) {
+            lowers.put(p.name(), new ArrayList<>());
+            readers.put(p.name(), new ArrayList<>());
+        }
+        program.lowerToUpper().forEach(e -> lowers.get(e.to()).add(e.from()));
+        program.upperToLower().forEach(e -> readers.get(e.from()).add(e.to()));
+        this.accumulation = new ReverseAccumulation(lowers, readers);
     }
 
     public Engine addListener(EngineListener listener) {
@@ -224,6 +237,7 @@ public final class Engine implements AutoCloseable {
             ProblemState state = new ProblemState(node, manager, methods.get(node.name()),
                     program.lowersOf(node.name()));
             states.put(node.name(), state);
+            state.asNode = accumulationNode(state);
             NDList lowersParams = new NDList();
             program.lowersOf(node.name()).forEach(lower -> lowersParams.addAll(states.get(lower).params));
             state.jacobian.attach(new ProblemBinding(manager, state.optimizer, lowersParams));
@@ -335,6 +349,27 @@ public final class Engine implements AutoCloseable {
             problem.skippedSteps++;
             LOG.warn("skipped the update: {}", e.getMessage());
         }
+    }
+
+    /** {@code problem} as the reverse accumulation sees it; its cost is evaluated on its last batch. */
+    private ReverseAccumulation.Node accumulationNode(ProblemState problem) {
+        return new ReverseAccumulation.Node() {
+            @Override
+            public NDList parameters() {
+                return problem.params;
+            }
+
+            @Override
+            public BestResponseJacobian method() {
+                return problem.jacobian;
+            }
+
+            @Override
+            public JacobianContext context(String prevNames, NDList prevParams) {
+                return new JacobianContext(problem.node.name(), prevNames, problem.params, prevParams,
+                        () -> evaluate(problem).loss(), problem.node.hypergrad(), Autograd.get());
+            }
+        };
     }
 
     /** A one-element array's value, whatever its floating type (half precision cannot be read directly). */
@@ -505,37 +540,13 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
-     * Direct gradient plus every path's hypergradient; each product's diagnostics go to
-     * {@code diagnostics} as {@code <problem>.<name>} (the largest value when a problem is on
-     * several paths).
+     * Direct gradient plus the hypergradient through the problems below, by reverse
+     * accumulation; each product's diagnostics go to {@code diagnostics} as
+     * {@code <problem>.<name>}.
      */
     private NDList gradient(ProblemState problem, NDArray loss, Map<String, Double> diagnostics) {
-        List<List<String>> paths = program.pathsOf(problem.node.name());
-        NDList total = Autograd.get().grad(loss, problem.params, false);
-        if (paths.isEmpty()) {
-            return total;
-        }
-        // All first-order terms come from this loss before any best-response product perturbs
-        // a lower problem's parameters in place (that would invalidate this loss's graph).
-        Map<String, NDList> lossGradByLower = new LinkedHashMap<>();
-        for (List<String> path : paths) {
-            lossGradByLower.computeIfAbsent(path.get(1),
-                    lower -> Autograd.get().grad(loss, states.get(lower).params, false));
-        }
-        for (List<String> path : paths) {
-            NDList v = lossGradByLower.get(path.get(1));
-            for (int i = 1; i < path.size() - 1; i++) {
-                ProblemState curr = states.get(path.get(i));
-                ProblemState prev = states.get(path.get(i + 1));
-                JacobianContext context = new JacobianContext(curr.node.name(), prev.node.name(), curr.params,
-                        prev.params, () -> evaluate(curr).loss(), curr.node.hypergrad(), Autograd.get());
-                v = curr.jacobian.apply(v, context);
-                curr.jacobian.lastDiagnostics().forEach((name, value) ->
-                        diagnostics.merge(curr.node.name() + "." + name, value, Math::max));
-            }
-            total = Vectors.add(total, v);
-        }
-        return total;
+        return accumulation.gradient(problem.node.name(), loss, name -> states.get(name).asNode, Autograd.get(),
+                diagnostics);
     }
 
     private void checkFinite(ProblemState problem, NDList grads) {

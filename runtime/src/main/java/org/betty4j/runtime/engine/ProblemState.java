@@ -26,6 +26,8 @@ final class ProblemState implements AutoCloseable {
     final BatchSource data;
     /** The problem's hypergradient method, run through its lifecycle by the engine. */
     final BestResponseJacobian jacobian;
+    /** This problem as the reverse accumulation sees it (set by the engine). */
+    org.betty4j.runtime.hypergrad.ReverseAccumulation.Node asNode;
     /** Lower problem name -> has it signalled since this problem last stepped. */
     final Map<String, Boolean> ready = new LinkedHashMap<>();
     Batch lastBatch;

@@ -156,7 +156,7 @@ class MultilevelHypergradientTest {
     /**
      * Each product's diagnostics are step metrics of the problem that differentiated through it,
      * named {@code <problem>.<name>}, logged and written to the metrics file: Figure 1 with Base
-     * AID_CG (on both paths: the larger residual), Left AID_NEUMANN, Right ITD_RMAD (T = 2).
+     * AID_CG (on both paths, one product on the summed adjoint), Left AID_NEUMANN, Right ITD_RMAD (T = 2).
      */
     @Test
     void productDiagnosticsAreStepMetricsOfTheUpperProblem(@TempDir Path dir) throws IOException {
