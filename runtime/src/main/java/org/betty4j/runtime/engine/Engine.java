@@ -68,6 +68,11 @@ public final class Engine implements AutoCloseable {
     /** Each problem's hypergradient method, validated when the engine is built. */
     private final Map<String, BestResponseJacobian> methods = new LinkedHashMap<>();
     private final ReverseAccumulation accumulation;
+    /** For each problem, the other problems its annotations do not connect it to. */
+    private final Map<String, List<String>> unconnected = new LinkedHashMap<>();
+    /** Problems whose next step audits their cost's dependencies. */
+    private final java.util.Set<String> auditPending = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private long auditNanos;
 
     public Engine(Program program, EngineConfig config) {
         this.program = Objects.requireNonNull(program, "program");
@@ -86,6 +91,20 @@ public final class Engine implements AutoCloseable {
         program.lowerToUpper().forEach(e -> lowers.get(e.to()).add(e.from()));
         program.upperToLower().forEach(e -> readers.get(e.from()).add(e.to()));
         this.accumulation = new ReverseAccumulation(lowers, readers);
+        for (ProblemNode p : program.problems()) {
+            List<String> others = new ArrayList<>();
+            for (ProblemNode q : program.problems()) {
+                boolean connected = q == p || lowers.get(p.name()).contains(q.name())
+                        || readers.get(q.name()).contains(p.name());
+                if (!connected) {
+                    others.add(q.name());
+                }
+            }
+            unconnected.put(p.name(), List.copyOf(others));
+        }
+        if (config.auditDependencies()) {
+            program.problems().forEach(p -> auditPending.add(p.name()));
+        }
     }
 
     public Engine addListener(EngineListener listener) {
@@ -127,6 +146,23 @@ public final class Engine implements AutoCloseable {
     /** Steps of {@code problemName} whose update was skipped for a non-finite value. */
     public int skippedSteps(String problemName) {
         return state(problemName).skippedSteps;
+    }
+
+    /**
+     * Audits, at the next step of every problem, that its cost reads only the parameters of the
+     * problems its annotations connect it to (its own, its {@code @Upper} and {@code @Lower}
+     * problems); an undeclared dependency stops the run with an
+     * {@link UndeclaredDependencyException}. Done at each problem's first step unless
+     * {@link EngineConfig#auditDependencies()} is off; call this when a cost may start reading
+     * something new (e.g. from a listener). The audit reuses the step's loss: it changes no result.
+     */
+    public void requestDependencyAudit() {
+        program.problems().forEach(p -> auditPending.add(p.name()));
+    }
+
+    /** Time spent in dependency audits so far. */
+    public java.time.Duration dependencyAuditTime() {
+        return java.time.Duration.ofNanos(auditNanos);
     }
 
     /** Arrays the engine's managers hold right now (for leak checks). */
@@ -312,6 +348,9 @@ public final class Engine implements AutoCloseable {
             NDList grads;
             try (GradientCollector recording = root.getEngine().newGradientCollector()) {
                 cost = evaluate(problem);
+                if (auditPending.remove(node.name())) {
+                    auditDependencies(problem, cost.loss());
+                }
                 Map<String, Double> diagnostics = new java.util.TreeMap<>();
                 grads = gradient(problem, cost.loss(), diagnostics);
                 for (Map.Entry<String, Double> d : diagnostics.entrySet()) {
@@ -349,6 +388,70 @@ public final class Engine implements AutoCloseable {
             problem.skippedSteps++;
             LOG.warn("skipped the update: {}", e.getMessage());
         }
+    }
+
+    /**
+     * Checks that {@code loss}, {@code problem}'s cost, has a zero gradient with respect to the
+     * parameters of every problem its annotations do not connect it to. A read whose gradient
+     * happens to be exactly zero at this step is not seen; nothing else is reported falsely.
+     */
+    private void auditDependencies(ProblemState problem, NDArray loss) {
+        List<String> others = unconnected.get(problem.node.name());
+        if (others.isEmpty()) {
+            return;
+        }
+        long start = System.nanoTime();
+        NDList inputs = new NDList();
+        others.forEach(o -> inputs.addAll(states.get(o).params));
+        NDList grads = Autograd.get().grad(loss, inputs, false);
+        int at = 0;
+        for (String other : others) {
+            ProblemState read = states.get(other);
+            for (int i = 0; i < read.params.size(); i++) {
+                try (NDArray nonZero = grads.get(at + i).countNonzero()) {
+                    if (nonZero.getLong() > 0) {
+                        throw undeclared(problem, read, read.paramNames.get(i));
+                    }
+                }
+            }
+            at += read.params.size();
+        }
+        long took = System.nanoTime() - start;
+        auditNanos += took;
+        LOG.info("{}: dependency audit at local step {}: the cost reads no parameters of {} ({} ms)",
+                problem.node.name(), problem.localSteps, others, String.format("%.2f", took / 1e6));
+    }
+
+    private UndeclaredDependencyException undeclared(ProblemState problem, ProblemState read, String parameter) {
+        ProblemNode cost = problem.node;
+        ProblemNode other = read.node;
+        String costClass = className(cost);
+        String readClass = className(other);
+        String readType = readClass.equals(other.name()) ? readClass : readClass + " (problem " + other.name() + ")";
+        String target = costClass.equals(cost.name()) ? costClass : costClass + " (problem " + cost.name() + ")";
+        String field = Character.toLowerCase(readClass.charAt(0)) + readClass.substring(1);
+        String fix;
+        if (other.level() > cost.level()) {
+            fix = "add `@Upper " + readClass + " " + field + ";` to " + target + ", for " + readType
+                    + " is at level " + other.level() + " above " + cost.name() + " at level " + cost.level();
+        } else if (other.level() < cost.level()) {
+            fix = "add `@Lower " + readClass + " " + field + ";` to " + target + ", for " + readType
+                    + " is at level " + other.level() + " below " + cost.name() + " at level " + cost.level();
+        } else {
+            fix = cost.name() + " and " + other.name() + " are both at level " + cost.level()
+                    + ", and a cost can use only problems at other levels: move one of them to another level and "
+                    + "connect them with @Upper or @Lower, or stop reading " + other.name() + "'s parameters";
+        }
+        return new UndeclaredDependencyException(cost.name(), other.name(), cost.name() + ": the training step "
+                + "(cost) reads the parameters of " + other.name() + " (parameter '" + parameter + "' has a non-zero "
+                + "gradient at local step " + problem.localSteps + ", global step " + globalStep + "), but no "
+                + "annotation connects " + cost.name() + " to " + other.name() + ", so hypergradients would leave "
+                + "this dependency out without a warning. Fix: " + fix);
+    }
+
+    private static String className(ProblemNode node) {
+        String simple = node.trainable().getClass().getSimpleName();
+        return simple.isEmpty() ? node.name() : simple;
     }
 
     /** {@code problem} as the reverse accumulation sees it; its cost is evaluated on its last batch. */

@@ -17,6 +17,7 @@ public final class EngineConfig {
     private final int checkpointEvery;
     private final java.nio.file.Path checkpointFile;
     private final java.nio.file.Path resumeFrom;
+    private final boolean auditDependencies;
 
     private EngineConfig(Builder b) {
         this.iterations = b.iterations;
@@ -30,6 +31,16 @@ public final class EngineConfig {
         this.checkpointEvery = b.checkpointEvery;
         this.checkpointFile = b.checkpointFile;
         this.resumeFrom = b.resumeFrom;
+        this.auditDependencies = b.auditDependencies;
+    }
+
+    /**
+     * Whether the engine audits, at each problem's first step, that its cost reads only the
+     * parameters of the problems its annotations connect it to (default true); see
+     * {@link Engine#requestDependencyAudit()}.
+     */
+    public boolean auditDependencies() {
+        return auditDependencies;
     }
 
     /** The device asked for; the engine falls back to the CPU when it cannot use it. */
@@ -120,6 +131,16 @@ public final class EngineConfig {
         private int checkpointEvery;
         private java.nio.file.Path checkpointFile;
         private java.nio.file.Path resumeFrom;
+        private boolean auditDependencies = true;
+
+        /**
+         * Audit each problem's cost at its first step for parameters of problems its annotations
+         * do not connect it to (default true; one extra backward pass per problem, once).
+         */
+        public Builder optAuditDependencies(boolean audit) {
+            this.auditDependencies = audit;
+            return this;
+        }
 
         /**
          * Checkpoints the whole run to {@code file} after every {@code everyGlobalSteps} global

@@ -14,7 +14,7 @@ import org.betty4j.runtime.problem.ProblemContext;
 import org.betty4j.runtime.problem.Trainable;
 
 /** A problem with one float64 parameter vector, SGD (optionally with momentum) and a data-free cost. */
-final class VectorProblem implements Trainable {
+class VectorProblem implements Trainable {
 
     private final double[] initial;
     private final float learningRate;
