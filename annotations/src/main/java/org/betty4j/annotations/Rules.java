@@ -17,8 +17,15 @@ public final class Rules {
 
     private Rules() {}
 
-    /** An allowed range of an integer setting, {@code min <= value}. */
-    public record IntRule(String setting, int min, String meaning) {
+    /**
+     * An allowed range of an integer setting, {@code min <= value}.
+     *
+     * @param setting the annotation member ({@code unrollSteps})
+     * @param label the setting in words, for run-time messages ({@code unroll steps})
+     * @param min the smallest allowed value
+     * @param meaning why, in words
+     */
+    public record IntRule(String setting, String label, int min, String meaning) {
 
         /** Empty when allowed, else the rule in words. */
         public Optional<String> check(int value) {
@@ -29,10 +36,25 @@ public final class Rules {
         public String text() {
             return "must be " + (min == 0 ? "0 or more" : "at least " + min);
         }
+
+        /** {@code value} if allowed, else an {@link IllegalArgumentException} naming {@code owner}, the setting and the value. */
+        public int require(String owner, int value) {
+            check(value).ifPresent(rule -> {
+                throw new IllegalArgumentException(owner + ": " + label + " " + rule + ", got " + value);
+            });
+            return value;
+        }
     }
 
-    /** An allowed range of a floating-point setting: finite, and {@code > 0} or {@code >= 0}. */
-    public record DoubleRule(String setting, boolean zeroAllowed, String meaning) {
+    /**
+     * An allowed range of a floating-point setting: finite, and {@code > 0} or {@code >= 0}.
+     *
+     * @param setting the annotation member ({@code clipGradNorm})
+     * @param label the setting in words, for run-time messages ({@code the clipping norm})
+     * @param zeroAllowed whether 0 is allowed
+     * @param meaning what the value is, in words
+     */
+    public record DoubleRule(String setting, String label, boolean zeroAllowed, String meaning) {
 
         /** Empty when allowed (never for NaN or an infinity), else the rule in words. */
         public Optional<String> check(double value) {
@@ -44,36 +66,44 @@ public final class Rules {
         public String text() {
             return "must be finite and " + (zeroAllowed ? "0 or more" : "positive");
         }
+
+        /** {@code value} if allowed, else an {@link IllegalArgumentException} naming {@code owner}, the setting and the value. */
+        public double require(String owner, double value) {
+            check(value).ifPresent(rule -> {
+                throw new IllegalArgumentException(owner + ": " + label + " " + rule + ", got " + value);
+            });
+            return value;
+        }
     }
 
     /** {@link Level#value()}: 1 is the lowest problem. */
-    public static final IntRule LEVEL = new IntRule("level", 1, "levels start at 1 (the lowest problem)");
+    public static final IntRule LEVEL = new IntRule("level", "level", 1, "levels start at 1 (the lowest problem)");
 
     /** {@link Level#unrollSteps()}. */
-    public static final IntRule UNROLL_STEPS = new IntRule("unrollSteps", 1,
+    public static final IntRule UNROLL_STEPS = new IntRule("unrollSteps", "unroll steps", 1,
             "a problem takes at least one local step before signalling its uppers");
 
     /** {@link Level#warmupSteps()}; 0 means no warm-up. */
-    public static final IntRule WARMUP_STEPS = new IntRule("warmupSteps", 0,
+    public static final IntRule WARMUP_STEPS = new IntRule("warmupSteps", "warm-up steps", 0,
             "a warm-up is a number of local steps, 0 (the default) for none");
 
     /** {@link Level#gradientAccumulation()}; 1 updates after every step. */
-    public static final IntRule GRADIENT_ACCUMULATION = new IntRule("gradientAccumulation", 1,
+    public static final IntRule GRADIENT_ACCUMULATION = new IntRule("gradientAccumulation", "gradient accumulation", 1,
             "an update averages the gradients of at least one step, 1 (the default) for none");
 
     /** {@link Level#clipGradNorm()}; 0 turns clipping off. */
-    public static final DoubleRule CLIP_GRAD_NORM = new DoubleRule("clipGradNorm", true,
+    public static final DoubleRule CLIP_GRAD_NORM = new DoubleRule("clipGradNorm", "the clipping norm", true,
             "the clipping norm, 0 (the default) for no clipping");
 
     /** {@link Hypergrad#alpha()} of a method that {@linkplain HypergradMethod#usesAlpha() uses it}. */
-    public static final DoubleRule ALPHA = new DoubleRule("alpha", false,
+    public static final DoubleRule ALPHA = new DoubleRule("alpha", "alpha", false,
             "a finite-difference radius, a scale or a series step");
 
     /** {@link Hypergrad#iterations()} of a method that {@linkplain HypergradMethod#usesIterations() uses them}. */
-    public static final IntRule ITERATIONS = new IntRule("iterations", 1, "at least one iteration is needed");
+    public static final IntRule ITERATIONS = new IntRule("iterations", "iterations", 1, "at least one iteration is needed");
 
     /** A learning rate given on the command line. */
-    public static final DoubleRule LEARNING_RATE = new DoubleRule("learning rate", false, "a step size");
+    public static final DoubleRule LEARNING_RATE = new DoubleRule("learningRate", "the learning rate", false, "a step size");
 
     /** The method of a problem inside a backpropagation path without {@code @Hypergrad}. */
     public static final HypergradMethod DEFAULT_METHOD = HypergradMethod.AID_FD;

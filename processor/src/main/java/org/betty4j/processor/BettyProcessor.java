@@ -21,8 +21,12 @@ import javax.lang.model.element.Element;
 import javax.lang.model.element.ElementKind;
 import javax.lang.model.element.TypeElement;
 import org.betty4j.processor.generate.EngineGenerator;
-import org.betty4j.processor.graph.ProgramPlan;
+import org.betty4j.processor.plan.Planner;
+import org.betty4j.processor.plan.ProgramPlan;
 import org.betty4j.processor.model.AnnotationValues;
+import org.betty4j.processor.model.Names;
+import org.betty4j.processor.report.ErrorReport;
+import org.betty4j.processor.report.Messages;
 import org.betty4j.processor.model.LocalClassScanner;
 import org.betty4j.processor.model.ProblemModel;
 import org.betty4j.processor.model.ProblemParser;
@@ -156,10 +160,10 @@ public final class BettyProcessor extends AbstractProcessor {
         if (!validated.structurallySound()) {
             return; // the graph would be built from broken edges; those errors are already reported
         }
-        Optional<ProgramPlan> plan = new GraphValidator(report).validate(program, validated.dependencies());
-        if (plan.isEmpty() || report.count() > before) {
+        if (!new GraphValidator(report).validate(program, validated.dependencies()) || report.count() > before) {
             return;
         }
+        Optional<ProgramPlan> plan = Optional.of(Planner.plan(program, validated.dependencies()));
         String engine = plan.get().engineSimpleName();
         int fileNameBytes = (engine + ".java").getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
         if (fileNameBytes > Messages.MAX_FILE_NAME_BYTES) {

@@ -18,7 +18,6 @@ import javax.lang.model.type.TypeMirror;
 import javax.lang.model.util.ElementFilter;
 import javax.lang.model.util.Elements;
 import org.betty4j.annotations.HypergradMethod;
-import org.betty4j.processor.Names;
 
 /**
  * Parse stage: reads one {@code @Level} class into a {@link ProblemModel}, as written. It

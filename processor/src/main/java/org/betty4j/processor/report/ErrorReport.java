@@ -1,4 +1,4 @@
-package org.betty4j.processor;
+package org.betty4j.processor.report;
 
 import com.sun.source.util.TreePath;
 import com.sun.source.util.Trees;

@@ -1,8 +1,9 @@
-package org.betty4j.processor;
+package org.betty4j.processor.report;
 
 import java.util.List;
 import java.util.stream.Collectors;
 import org.betty4j.annotations.Rules;
+import org.betty4j.processor.model.Names;
 
 /**
  * Every message the processor prints. Each states the rule that was broken, names the types
