@@ -2,6 +2,7 @@ package org.betty4j.processor;
 
 import com.google.auto.service.AutoService;
 import com.palantir.javapoet.JavaFile;
+import com.sun.source.util.Trees;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -17,10 +18,16 @@ import javax.annotation.processing.RoundEnvironment;
 import javax.lang.model.SourceVersion;
 import javax.lang.model.element.AnnotationMirror;
 import javax.lang.model.element.Element;
+import javax.lang.model.element.ElementKind;
 import javax.lang.model.element.TypeElement;
 import org.betty4j.processor.generate.EngineGenerator;
-import org.betty4j.processor.graph.ProgramPlan;
+import org.betty4j.processor.plan.Planner;
+import org.betty4j.processor.plan.ProgramPlan;
 import org.betty4j.processor.model.AnnotationValues;
+import org.betty4j.processor.model.Names;
+import org.betty4j.processor.report.ErrorReport;
+import org.betty4j.processor.report.Messages;
+import org.betty4j.processor.model.LocalClassScanner;
 import org.betty4j.processor.model.ProblemModel;
 import org.betty4j.processor.model.ProblemParser;
 import org.betty4j.processor.model.ProgramModel;
@@ -66,9 +73,14 @@ public final class BettyProcessor extends AbstractProcessor {
         this.beforeValidation = beforeValidation;
     }
 
+    /**
+     * Every round, not only those with Betty annotations on members javac hands over: a
+     * {@code @Level} on a local class is invisible to that mechanism, and must still be reported.
+     * The processor claims nothing ({@link #process} returns false), so other processors are not affected.
+     */
     @Override
     public Set<String> getSupportedAnnotationTypes() {
-        return Set.of(Names.LEVEL, Names.TRAINING_STEP, Names.UPPER, Names.LOWER, Names.HYPERGRAD);
+        return Set.of("*");
     }
 
     @Override
@@ -97,6 +109,7 @@ public final class BettyProcessor extends AbstractProcessor {
 
     private void processRound(RoundEnvironment round) {
         reportAnnotationsOutsideProblems(round);
+        reportLocalClasses(round);
         Map<String, List<ProblemModel>> byPackage = new TreeMap<>();
         Set<String> unreadable = new HashSet<>();
         ProblemParser parser = new ProblemParser(processingEnv.getElementUtils());
@@ -147,8 +160,15 @@ public final class BettyProcessor extends AbstractProcessor {
         if (!validated.structurallySound()) {
             return; // the graph would be built from broken edges; those errors are already reported
         }
-        Optional<ProgramPlan> plan = new GraphValidator(report).validate(program, validated.dependencies());
-        if (plan.isEmpty() || report.count() > before) {
+        if (!new GraphValidator(report).validate(program, validated.dependencies()) || report.count() > before) {
+            return;
+        }
+        Optional<ProgramPlan> plan = Optional.of(Planner.plan(program, validated.dependencies()));
+        String engine = plan.get().engineSimpleName();
+        int fileNameBytes = (engine + ".java").getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (fileNameBytes > Messages.MAX_FILE_NAME_BYTES) {
+            ProblemModel top = plan.get().top();
+            report.error(top.type(), top.levelAnnotation(), Messages.engineNameTooLong(engine, fileNameBytes));
             return;
         }
         JavaFile file = new EngineGenerator(typeElement("javax.annotation.processing.Generated") != null)
@@ -162,8 +182,36 @@ public final class BettyProcessor extends AbstractProcessor {
         }
     }
 
-    /** {@code @TrainingStep}, {@code @Upper}, {@code @Lower}, {@code @Hypergrad} outside a {@code @Level} class mean nothing. */
+    /** Betty annotations in local and anonymous classes, which javac never hands to processors. */
+    private void reportLocalClasses(RoundEnvironment round) {
+        Trees trees;
+        try {
+            trees = Trees.instance(processingEnv);
+        } catch (IllegalArgumentException notJavac) {
+            return; // another compiler: its source trees are not javac's, this check is skipped
+        }
+        for (LocalClassScanner.Finding f : new LocalClassScanner(trees).scan(round.getRootElements())) {
+            String name = f.anonymous() ? "an anonymous class" : "local class " + f.className();
+            report.error(trees, f.annotationPath(), Messages.localClass(f.annotation(), name,
+                    f.anonymous() ? "anonymous class" : "local class", f.anonymous() ? "it" : f.className()));
+        }
+    }
+
+    /**
+     * {@code @TrainingStep}, {@code @Upper}, {@code @Lower}, {@code @Hypergrad} outside a {@code @Level} class mean
+     * nothing. An {@code @Upper}/{@code @Lower} field of a superclass of a problem is reported at the problem
+     * instead (the validator: inherited fields are not wired).
+     */
     private void reportAnnotationsOutsideProblems(RoundEnvironment round) {
+        Set<Element> superclassesOfProblems = new HashSet<>();
+        TypeElement levelType = typeElement(Names.LEVEL);
+        if (levelType != null) {
+            for (Element e : round.getElementsAnnotatedWith(levelType)) {
+                if (e instanceof TypeElement t) {
+                    superclassesOfProblems.addAll(ProblemParser.superclasses(t));
+                }
+            }
+        }
         for (String annotation : List.of(Names.TRAINING_STEP, Names.UPPER, Names.LOWER, Names.HYPERGRAD)) {
             TypeElement annotationType = typeElement(annotation);
             if (annotationType == null) {
@@ -171,7 +219,9 @@ public final class BettyProcessor extends AbstractProcessor {
             }
             for (Element e : round.getElementsAnnotatedWith(annotationType)) {
                 TypeElement owner = enclosingType(e);
-                if (owner != null && AnnotationValues.find(owner, Names.LEVEL).isEmpty()) {
+                boolean inheritedField = e.getKind() == ElementKind.FIELD && superclassesOfProblems.contains(owner)
+                        && (annotation.equals(Names.UPPER) || annotation.equals(Names.LOWER));
+                if (owner != null && AnnotationValues.find(owner, Names.LEVEL).isEmpty() && !inheritedField) {
                     String simple = "@" + annotationType.getSimpleName();
                     report.error(e, AnnotationValues.find(e, annotation).orElse(null),
                             Messages.missingLevel(simple, owner.getQualifiedName().toString()));

@@ -33,7 +33,7 @@ class InvalidProgramsTest {
     }
 
     static {
-        // issue 2: the slice's catalogue
+        // graph shape, training step and dependency basics
         expect("CycleOfThree", "Cycle among lower-to-upper (@Lower) edges: A -> B -> C -> A");
         expect("UpperNotHigher", "@Upper b in A (level 2) refers to B (level 2), which is not higher");
         expect("LowerNotLower", "@Lower c in B (level 2) refers to C (level 3), which is not lower");
@@ -44,7 +44,7 @@ class InvalidProgramsTest {
         expect("ReturnsDouble", "Training step A.trainingStep returns double");
         expect("DependsOnNonProblem", "@Upper helper in A has type Helper, which is not a @Level problem");
         expect("NoPathBack", "no chain of @Lower edges leads from A back up to B");
-        // issue 4: the full catalogue
+        // every other rule of a problem class, its members and the graph
         expect("CycleOfOne", "Cycle among lower-to-upper (@Lower) edges: A -> A ");
         expect("CycleOfTwo", "Cycle among lower-to-upper (@Lower) edges: A -> B -> A ");
         expect("SelfDependency", "@Upper self in A refers to A itself");
@@ -83,18 +83,47 @@ class InvalidProgramsTest {
         expect("HypergradNotOnPath", "@Hypergrad on B means nothing");
         expect("HypergradAlphaUnused", "@Hypergrad(ITD_RMAD) on A sets alpha, which ITD_RMAD does not use");
         expect("HypergradIterationsUnused", "@Hypergrad(AID_FD) on A sets iterations, which AID_FD does not use");
-        expect("HypergradAlphaNotPositive", "@Hypergrad(AID_NEUMANN) on A sets alpha = 0.0; alpha must be positive");
+        expect("HypergradAlphaNotPositive", "@Hypergrad(AID_NEUMANN) on A sets alpha = 0.0; alpha must be finite and positive");
         expect("HypergradIterationsNotPositive", "@Hypergrad(AID_CG) on A sets iterations = 0");
         expect("HypergradFirstOrderWithCg", "@Hypergrad(AID_CG) on A sets firstOrder = true, which means nothing");
         expect("UpperOutsideProblem", "@Upper is used in bad.upperoutsideproblem.Helper, which is not a @Level problem");
         expect("HypergradOutsideProblem", "@Hypergrad is used in bad.hypergradoutsideproblem.A, which is not a @Level problem");
         expect("EngineNameTaken", "The generated wiring class bad.enginenametaken.AEngine (named after the top problem A)"
                 + " would clash with an existing class of that name");
-        // issue 5: per-problem step settings
+        // per-problem step settings
         expect("WarmupNegative", "Problem A has warmupSteps = -1");
         expect("AccumulationZero", "Problem A has gradientAccumulation = 0");
         expect("ClipNormNegative", "Problem A has clipGradNorm = -0.5");
         expect("ClipNormNaN", "Problem A has clipGradNorm = NaN");
+        // every numeric value is checked for finiteness as well as range
+        expect("HypergradAlphaInfinite", "@Hypergrad(AID_CG) on A sets alpha = Infinity; alpha must be finite and positive."
+                + " Fix: use a finite positive alpha, or leave it out for the default 1.0.");
+        expect("HypergradAlphaNaN", "@Hypergrad(AID_FD) on A sets alpha = NaN; alpha must be finite and positive");
+        expect("ClipNormInfinite", "Problem A has clipGradNorm = Infinity; clipGradNorm is the clipping norm, 0 (the"
+                + " default) for no clipping, and must be finite and 0 or more. Fix: use a finite clipGradNorm >= 0.");
+        // annotations javac never hands to a processor, and fields the wiring would never assign
+        expect("LocalClass", "@Level in local class Local is never read: javac gives annotation processors only"
+                + " top-level and member classes");
+        expect("AnonymousClass", "@Upper in an anonymous class is never read");
+        expect("InheritedDependency", "Problem A inherits @Upper field b from bad.inheriteddependency.Base; the wiring"
+                + " assigns only fields declared in the problem class itself, so it would stay null. Fix: declare the"
+                + " field in A");
+        // one error per problem, and messages that state the rule and the fix
+        expect("TwoInjectingConstructors", "Problem A has 2 constructors the wiring could call (A(B), A(B, B)), but it"
+                + " calls exactly one: a non-private no-argument constructor, or else the only non-private constructor."
+                + " Fix: keep one of them");
+        expect("StrayConstructor", "@Upper on parameter b of constructor A(B, B) in A is never wired: the wiring calls"
+                + " A() (a non-private no-argument constructor whenever there is one, else the only non-private"
+                + " constructor). Fix: make A(B, B) the only non-private constructor");
+        expect("NameTooLong", "which is 65 characters long; problem names are used on the command line and in logs,"
+                + " and must match [A-Za-z_][A-Za-z0-9_]* (ASCII) with at most 64 characters. Fix: choose such a name");
+        expect("DefaultNameNonAscii", "Problem Größe takes its name from its class name \"Größe\", which contains the"
+                + " non-ASCII character 'ö'; problem names are used on the command line and in logs, and must match"
+                + " [A-Za-z_][A-Za-z0-9_]* (ASCII) with at most 64 characters. Fix: give it a valid name with"
+                + " @Level(name = \"...\")");
+        expect("DefaultNameTooLong", "which is 67 characters long; problem names are used on the command line and in"
+                + " logs, and must match [A-Za-z_][A-Za-z0-9_]* (ASCII) with at most 64 characters. Fix: give it a"
+                + " valid name with @Level(name = \"...\")");
         // several independent mistakes in one compile: every one reported, once
         expect("SeveralIndependentErrors",
                 "@Hypergrad(ITD_RMAD) on A sets iterations, which ITD_RMAD does not use",

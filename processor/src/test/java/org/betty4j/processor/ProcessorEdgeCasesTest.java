@@ -42,6 +42,26 @@ class ProcessorEdgeCasesTest {
                 .inFile(a).onLine(2);
     }
 
+    /**
+     * A top problem class whose name leaves no room for {@code Engine.java} in a 255-byte file
+     * name: one error naming the limit and the fix, instead of a failed file write.
+     */
+    @Test
+    void engineFileNameOverTheFileSystemLimitIsOneErrorNamingIt() {
+        String top = "T".repeat(246);
+        JavaFileObject source = JavaFileObjects.forSourceLines("p." + top,
+                "package p;",
+                "import org.betty4j.annotations.*;",
+                "@Level(value = 1, name = \"Top\")",
+                "public class " + top + " extends org.betty4j.processor.testing.TrainableStub {",
+                "    @TrainingStep public ai.djl.ndarray.NDArray step(ai.djl.training.dataset.Batch b) { return null; }",
+                "}");
+        Compilation compilation = javac().withProcessors(new BettyProcessor()).compile(source);
+        assertThat(compilation).hadErrorCount(1);
+        assertThat(compilation).hadErrorContaining("needs a file name of 257 bytes (" + top + "Engine.java); file"
+                + " systems allow 255. Fix: give the top problem class a shorter name.").inFile(source).onLine(3);
+    }
+
     /** Two broken programs and a valid one in one compile: both errors reported, none about the valid one. */
     @Test
     void everyProgramOfACompileIsCheckedOnItsOwn() {

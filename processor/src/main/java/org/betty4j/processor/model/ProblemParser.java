@@ -12,10 +12,12 @@ import javax.lang.model.element.Modifier;
 import javax.lang.model.element.PackageElement;
 import javax.lang.model.element.TypeElement;
 import javax.lang.model.element.VariableElement;
+import javax.lang.model.type.DeclaredType;
+import javax.lang.model.type.TypeKind;
+import javax.lang.model.type.TypeMirror;
 import javax.lang.model.util.ElementFilter;
 import javax.lang.model.util.Elements;
 import org.betty4j.annotations.HypergradMethod;
-import org.betty4j.processor.Names;
 
 /**
  * Parse stage: reads one {@code @Level} class into a {@link ProblemModel}, as written. It
@@ -100,6 +102,21 @@ public final class ProblemParser {
             java.util.function.Function<AnnotationValue, T> read) {
         return new ProblemModel.Setting<>(read.apply(AnnotationValues.withDefault(elements, level, member)),
                 AnnotationValues.explicit(level, member));
+    }
+
+    /** The superclasses of {@code type}, nearest first, without {@code java.lang.Object}. */
+    public static List<TypeElement> superclasses(TypeElement type) {
+        List<TypeElement> out = new ArrayList<>();
+        TypeMirror superclass = type.getSuperclass();
+        while (superclass.getKind() == TypeKind.DECLARED) {
+            TypeElement element = (TypeElement) ((DeclaredType) superclass).asElement();
+            if (element.getQualifiedName().contentEquals(Object.class.getCanonicalName())) {
+                break;
+            }
+            out.add(element);
+            superclass = element.getSuperclass();
+        }
+        return out;
     }
 
     /** The package a class belongs to (nested classes included). */

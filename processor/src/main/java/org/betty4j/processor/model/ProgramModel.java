@@ -18,6 +18,17 @@ public record ProgramModel(String packageName, List<ProblemModel> problems) {
         problems = problems.stream().sorted(Comparator.comparing(ProblemModel::qualifiedName)).toList();
     }
 
+    /** Execution order: by level, then by name. */
+    public static final Comparator<ProblemModel> EXECUTION_ORDER =
+            Comparator.comparingInt(ProblemModel::level).thenComparing(ProblemModel::name);
+
+    /** The problem with the highest level; on ties the alphabetically first simple class name. */
+    public ProblemModel top() {
+        return problems.stream()
+                .min(Comparator.comparingInt(ProblemModel::level).reversed().thenComparing(ProblemModel::simpleName))
+                .orElseThrow();
+    }
+
     /** The problem declared by class {@code qualifiedName} in this package, if any. */
     public Optional<ProblemModel> byClass(String qualifiedName) {
         return problems.stream().filter(p -> p.qualifiedName().equals(qualifiedName)).findFirst();

@@ -1,18 +1,17 @@
 package org.betty4j.processor.validate;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SortedSet;
-import java.util.TreeSet;
-import org.betty4j.processor.ErrorReport;
-import org.betty4j.processor.Messages;
+import org.betty4j.processor.report.ErrorReport;
+import org.betty4j.processor.report.Messages;
 import org.betty4j.processor.graph.Digraph;
 import org.betty4j.processor.graph.Edge;
-import org.betty4j.processor.graph.ProgramPlan;
+import org.betty4j.processor.graph.ProgramGraph;
+import org.betty4j.processor.graph.Reachability;
 import org.betty4j.processor.model.Direction;
 import org.betty4j.processor.model.ProblemModel;
 import org.betty4j.processor.model.ProgramModel;
@@ -20,8 +19,8 @@ import org.betty4j.processor.model.ResolvedDependency;
 import org.betty4j.processor.model.Site;
 
 /**
- * Builds the dataflow graph of a program whose problems and dependencies are individually
- * valid, and checks it in Betty's semantics (architecture.md):
+ * Checks the dataflow graph of a program whose problems and dependencies are individually
+ * valid, in Betty's semantics (processor/README-processor.md, "The dataflow graph"):
  * <ol>
  *   <li>cycles among lower-to-upper edges, each printed once as a closed path starting at its
  *       alphabetically smallest problem (a {@code @Lower} of the problem's own type is a cycle
@@ -32,6 +31,9 @@ import org.betty4j.processor.model.Site;
  *       upper-to-lower edge, no constructor-dependency cycle, {@code @Hypergrad} only on
  *       problems inside a path.</li>
  * </ol>
+ * It only judges; {@link org.betty4j.processor.plan.Planner} turns a valid program into the
+ * plan the generator writes. Nothing here enumerates paths: "is there a path back" and "does
+ * this problem lie inside a path" are reachability questions, linear in the graph's size.
  */
 public final class GraphValidator {
 
@@ -41,41 +43,33 @@ public final class GraphValidator {
         this.report = report;
     }
 
-    /** The program's plan, or empty when an error was reported. */
-    public Optional<ProgramPlan> validate(ProgramModel program, List<ResolvedDependency> dependencies) {
+    /** Whether the graph is valid; every broken rule is reported. */
+    public boolean validate(ProgramModel program, List<ResolvedDependency> dependencies) {
         int before = report.count();
-        List<String> names = program.problems().stream().map(ProblemModel::name).toList();
-        Set<Edge> upperToLower = new TreeSet<>();
-        Set<Edge> lowerToUpper = new TreeSet<>();
-        for (ResolvedDependency d : dependencies) {
-            // both annotations name the other problem; the edge always points into the owner
-            Edge e = new Edge(d.target().name(), d.owner().name());
-            (d.direction() == Direction.UPPER ? upperToLower : lowerToUpper).add(e);
-        }
-        Digraph lowerToUpperGraph = new Digraph(names, lowerToUpper);
-        Set<Edge> onCycles = reportLowerToUpperCycles(lowerToUpperGraph, dependencies);
+        ProgramGraph graph = ProgramGraph.of(program, dependencies);
+        Set<Edge> onCycles = reportLowerToUpperCycles(graph.lowerToUpperGraph(), dependencies);
         checkLevelDirections(dependencies, onCycles);
         if (report.count() > before) {
-            return Optional.empty();
+            return false;
         }
 
-        checkConnected(program, names, upperToLower, lowerToUpper);
-        List<List<String>> paths = paths(upperToLower, lowerToUpperGraph, dependencies);
-        List<ProblemModel> executionOrder = program.problems().stream().sorted(ProgramPlan.EXECUTION_ORDER).toList();
-        List<ProblemModel> constructionOrder = constructionOrder(program, executionOrder, dependencies);
-        Set<String> interior = new TreeSet<>();
-        paths.forEach(p -> interior.addAll(p.subList(1, p.size() - 1)));
+        checkConnected(program, graph);
+        Reachability reach = new Reachability(graph.lowerToUpperGraph());
+        for (Edge e : graph.upperToLower()) {
+            if (!reach.reaches(e.to(), e.from())) {
+                firstDependency(dependencies, Direction.UPPER, e.from(), e.to()).ifPresent(d ->
+                        report.error(d.dependency().element(), d.dependency().annotation(),
+                                Messages.noPathBack(e.to(), d.dependency().memberName(), e.from())));
+            }
+        }
+        reportConstructorCycles(program, dependencies);
+        Set<String> interior = graph.pathInterior(reach);
         for (ProblemModel p : program.problems()) {
             if (p.hypergrad().isPresent() && !interior.contains(p.name())) {
                 report.error(p.type(), p.hypergrad().get().annotation(), Messages.hypergradNotOnPath(p.simpleName()));
             }
         }
-        if (report.count() > before) {
-            return Optional.empty();
-        }
-        return Optional.of(new ProgramPlan(program, ProgramPlan.topOf(program.problems()), executionOrder,
-                constructionOrder, List.copyOf(upperToLower), List.copyOf(lowerToUpper), paths,
-                Collections.unmodifiableSet(interior), dependencies));
+        return report.count() == before;
     }
 
     private Set<Edge> reportLowerToUpperCycles(Digraph graph, List<ResolvedDependency> dependencies) {
@@ -119,12 +113,12 @@ public final class GraphValidator {
         }
     }
 
-    private void checkConnected(ProgramModel program, List<String> names, Set<Edge> upperToLower, Set<Edge> lowerToUpper) {
-        List<Edge> all = new ArrayList<>(upperToLower);
-        all.addAll(lowerToUpper);
-        List<SortedSet<String>> groups = new Digraph(names, all).weaklyConnectedComponents();
+    private void checkConnected(ProgramModel program, ProgramGraph graph) {
+        List<Edge> all = new ArrayList<>(graph.upperToLower());
+        all.addAll(graph.lowerToUpper());
+        List<SortedSet<String>> groups = new Digraph(graph.names(), all).weaklyConnectedComponents();
         if (groups.size() > 1) {
-            ProblemModel top = ProgramPlan.topOf(program.problems());
+            ProblemModel top = program.top();
             SortedSet<String> other = groups.stream().filter(g -> !g.contains(top.name())).findFirst().orElseThrow();
             ProblemModel at = program.byName().get(other.first());
             report.error(at.type(), at.levelAnnotation(), Messages.disconnected(program.packageName(),
@@ -132,52 +126,9 @@ public final class GraphValidator {
         }
     }
 
-    /** For every upper-to-lower edge U -> L, every lower-to-upper path from L to U, written [U, ..., L, U]. */
-    private List<List<String>> paths(Set<Edge> upperToLower, Digraph lowerToUpper, List<ResolvedDependency> dependencies) {
-        List<List<String>> out = new ArrayList<>();
-        for (Edge e : upperToLower) {
-            String upper = e.from();
-            String lower = e.to();
-            List<List<String>> found = lowerToUpper.simplePaths(lower, upper);
-            if (found.isEmpty()) {
-                firstDependency(dependencies, Direction.UPPER, upper, lower).ifPresent(d ->
-                        report.error(d.dependency().element(), d.dependency().annotation(),
-                                Messages.noPathBack(lower, d.dependency().memberName(), upper)));
-            }
-            for (List<String> up : found) {
-                List<String> path = new ArrayList<>(up);
-                Collections.reverse(path);
-                path.add(upper);
-                out.add(List.copyOf(path));
-            }
-        }
-        out.sort(GraphValidator::compareLists);
-        return List.copyOf(out);
-    }
-
-    private static int compareLists(List<String> a, List<String> b) {
-        for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
-            int c = a.get(i).compareTo(b.get(i));
-            if (c != 0) {
-                return c;
-            }
-        }
-        return Integer.compare(a.size(), b.size());
-    }
-
-    /** Problems a constructor needs are constructed first; a cycle among them is an error. */
-    private List<ProblemModel> constructionOrder(ProgramModel program, List<ProblemModel> executionOrder,
-            List<ResolvedDependency> dependencies) {
-        List<Edge> needs = new ArrayList<>();
-        for (ResolvedDependency d : dependencies) {
-            if (d.dependency().site() == Site.CONSTRUCTOR_PARAMETER) {
-                needs.add(new Edge(d.owner().name(), d.target().name()));
-            }
-        }
-        List<String> names = executionOrder.stream().map(ProblemModel::name).toList();
-        Digraph needGraph = new Digraph(names, needs);
-        List<List<String>> cycles = needGraph.cycles();
-        for (List<String> cycle : cycles) {
+    /** A cycle of constructor dependencies: none of its problems can be constructed first. */
+    private void reportConstructorCycles(ProgramModel program, List<ResolvedDependency> dependencies) {
+        for (List<String> cycle : ProgramGraph.constructorNeeds(program, dependencies).cycles()) {
             String owner = cycle.get(0);
             dependencies.stream()
                     .filter(d -> d.dependency().site() == Site.CONSTRUCTOR_PARAMETER
@@ -186,12 +137,6 @@ public final class GraphValidator {
                     .ifPresent(d -> report.error(d.dependency().element(), d.dependency().annotation(),
                             Messages.constructorCycle(cycle)));
         }
-        if (!cycles.isEmpty()) {
-            return executionOrder;
-        }
-        List<Edge> firstThen = needs.stream().map(e -> new Edge(e.to(), e.from())).toList();
-        List<String> order = new Digraph(names, firstThen).topologicalOrder(names);
-        return order.stream().map(n -> program.byName().get(n)).toList();
     }
 
     private static Optional<ResolvedDependency> firstDependency(List<ResolvedDependency> dependencies,

@@ -5,7 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
 import javax.lang.model.element.Element;
 import javax.lang.model.element.ElementKind;
 import javax.lang.model.element.ExecutableElement;
@@ -16,12 +15,14 @@ import javax.lang.model.element.VariableElement;
 import javax.lang.model.type.DeclaredType;
 import javax.lang.model.type.TypeKind;
 import javax.lang.model.type.TypeMirror;
+import javax.lang.model.util.ElementFilter;
 import javax.lang.model.util.Elements;
 import javax.lang.model.util.Types;
 import org.betty4j.annotations.HypergradMethod;
-import org.betty4j.processor.ErrorReport;
-import org.betty4j.processor.Messages;
-import org.betty4j.processor.Names;
+import org.betty4j.annotations.Rules;
+import org.betty4j.processor.report.ErrorReport;
+import org.betty4j.processor.report.Messages;
+import org.betty4j.processor.model.Names;
 import org.betty4j.processor.model.AnnotationValues;
 import org.betty4j.processor.model.ConstructorModel;
 import org.betty4j.processor.model.Dependency;
@@ -39,8 +40,6 @@ import org.betty4j.processor.model.TrainingStepModel;
  * member that breaks it; checking carries on so independent mistakes are all reported.
  */
 public final class ProblemValidator {
-
-    private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
     private final Elements elements;
     private final Types types;
@@ -74,13 +73,12 @@ public final class ProblemValidator {
                     structuralErrors++; // an edge is missing from the graph: graph checks would mislead
                 }
             }
-            for (Dependency d : p.strayDependencies()) {
-                report.error(d.element(), d.annotation(), Messages.strayDependency(d.direction().annotation(),
-                        p.simpleName(), d.memberName(), d.element().getEnclosingElement().toString()));
-            }
+            checkInheritedDependencies(p);
+            boolean severalConstructors = false;
             if (checkClass(p)) {
-                checkConstructor(p);
+                severalConstructors = checkConstructor(p);
             }
+            checkStrayDependencies(p, severalConstructors);
             if (p.type().getKind() == ElementKind.CLASS) {
                 checkTrainingSteps(p);
             }
@@ -90,32 +88,28 @@ public final class ProblemValidator {
     }
 
     private void checkLevel(ProblemModel p) {
-        if (p.level() < 1) {
+        if (Rules.LEVEL.check(p.level()).isPresent()) {
             report.error(p.type(), p.levelAnnotation(), p.levelValue(), Messages.levelNotPositive(p.simpleName(), p.level()));
         }
-        if (p.unrollSteps() < 1) {
-            report.error(p.type(), p.levelAnnotation(), p.unrollValue().orElse(null),
-                    Messages.unrollNotPositive(p.simpleName(), p.unrollSteps()));
-        }
+        checkInt(p, Rules.UNROLL_STEPS, new ProblemModel.Setting<>(p.unrollSteps(), p.unrollValue()));
         ProblemModel.StepSettings settings = p.stepSettings();
-        int warmup = settings.warmupSteps().value();
-        if (warmup < 0) {
-            report.error(p.type(), p.levelAnnotation(), settings.warmupSteps().written().orElse(null),
-                    Messages.warmupNegative(p.simpleName(), warmup));
-        }
-        int accumulation = settings.gradientAccumulation().value();
-        if (accumulation < 1) {
-            report.error(p.type(), p.levelAnnotation(), settings.gradientAccumulation().written().orElse(null),
-                    Messages.accumulationNotPositive(p.simpleName(), accumulation));
-        }
+        checkInt(p, Rules.WARMUP_STEPS, settings.warmupSteps());
+        checkInt(p, Rules.GRADIENT_ACCUMULATION, settings.gradientAccumulation());
         double clip = settings.clipGradNorm().value();
-        if (!(clip >= 0) || Double.isInfinite(clip)) {
+        if (Rules.CLIP_GRAD_NORM.check(clip).isPresent()) {
             report.error(p.type(), p.levelAnnotation(), settings.clipGradNorm().written().orElse(null),
-                    Messages.clipNormInvalid(p.simpleName(), clip));
+                    Messages.settingOutOfRange(p.simpleName(), Rules.CLIP_GRAD_NORM, clip));
         }
-        if (!NAME.matcher(p.name()).matches()) {
-            report.error(p.type(), p.levelAnnotation(), p.nameValue().orElse(null),
-                    Messages.invalidName(p.simpleName(), p.name()));
+        Rules.checkName(p.name()).ifPresent(problem -> report.error(p.type(), p.levelAnnotation(),
+                p.nameValue().orElse(null), p.nameValue().isPresent()
+                        ? Messages.invalidName(p.simpleName(), p.name(), problem)
+                        : Messages.invalidDefaultName(p.simpleName(), problem)));
+    }
+
+    private void checkInt(ProblemModel p, Rules.IntRule rule, ProblemModel.Setting<Integer> setting) {
+        if (rule.check(setting.value()).isPresent()) {
+            report.error(p.type(), p.levelAnnotation(), setting.written().orElse(null),
+                    Messages.settingOutOfRange(p.simpleName(), rule, setting.value()));
         }
     }
 
@@ -176,10 +170,21 @@ public final class ProblemValidator {
         };
     }
 
-    private void checkConstructor(ProblemModel p) {
+    /** Returns whether the problem has several constructors the wiring could call (reported here, once). */
+    private boolean checkConstructor(ProblemModel p) {
         if (p.constructor().isEmpty()) {
+            List<ExecutableElement> injecting = ElementFilter.constructorsIn(p.type().getEnclosedElements()).stream()
+                    .filter(c -> !c.getModifiers().contains(Modifier.PRIVATE))
+                    .filter(c -> c.getParameters().stream().allMatch(v -> !ProblemParser.dependenciesOf(
+                            (VariableElement) v, Site.CONSTRUCTOR_PARAMETER, p.qualifiedName()).isEmpty()))
+                    .toList();
+            if (injecting.size() > 1) {
+                report.error(p.type(), p.levelAnnotation(), Messages.severalInjectingConstructors(p.simpleName(),
+                        injecting.stream().map(c -> signature(p, c)).toList()));
+                return true;
+            }
             report.error(p.type(), p.levelAnnotation(), Messages.noUsableConstructor(p.simpleName()));
-            return;
+            return false;
         }
         ConstructorModel c = p.constructor().get();
         for (VariableElement parameter : c.parameters()) {
@@ -192,6 +197,53 @@ public final class ProblemValidator {
         if (!checked.isEmpty()) {
             report.error(c.constructor(), Messages.constructorThrows(p.simpleName(), checked));
         }
+        return false;
+    }
+
+    /**
+     * {@code @Upper}/{@code @Lower} on parameters the wiring never passes: one error per
+     * constructor or method (at its first such parameter), none for the constructors of a
+     * problem already reported as having several the wiring could call.
+     */
+    private void checkStrayDependencies(ProblemModel p, boolean severalConstructors) {
+        Map<Element, Dependency> firstPerExecutable = new LinkedHashMap<>();
+        for (Dependency d : p.strayDependencies()) {
+            firstPerExecutable.putIfAbsent(d.element().getEnclosingElement(), d);
+        }
+        firstPerExecutable.forEach((executable, d) -> {
+            String annotation = d.direction().annotation();
+            if (executable.getKind() == ElementKind.CONSTRUCTOR) {
+                if (severalConstructors) {
+                    return;
+                }
+                report.error(d.element(), d.annotation(), Messages.strayConstructor(annotation, p.simpleName(),
+                        d.memberName(), signature(p, (ExecutableElement) executable),
+                        p.constructor().map(c -> signature(p, c.constructor())).orElse(null)));
+            } else {
+                report.error(d.element(), d.annotation(), Messages.strayDependency(annotation,
+                        p.simpleName(), d.memberName(), executable.toString()));
+            }
+        });
+    }
+
+    /** Inherited {@code @Upper}/{@code @Lower} fields are rejected: the wiring assigns declared fields only. */
+    private void checkInheritedDependencies(ProblemModel p) {
+        for (TypeElement superclass : ProblemParser.superclasses(p.type())) {
+            for (VariableElement field : ElementFilter.fieldsIn(superclass.getEnclosedElements())) {
+                for (Dependency d : ProblemParser.dependenciesOf(field, Site.FIELD, superclass.getQualifiedName().toString())) {
+                    report.error(p.type(), p.levelAnnotation(), Messages.inheritedDependency(d.direction().annotation(),
+                            p.simpleName(), field.getSimpleName().toString(), superclass.getQualifiedName().toString()));
+                }
+            }
+        }
+    }
+
+    /** {@code A(B, C)}: the constructor with simple parameter type names. */
+    private static String signature(ProblemModel p, ExecutableElement constructor) {
+        return p.simpleName() + "(" + constructor.getParameters().stream()
+                .map(v -> v.asType().getKind() == TypeKind.DECLARED
+                        ? ((DeclaredType) v.asType()).asElement().getSimpleName().toString() : v.asType().toString())
+                .collect(java.util.stream.Collectors.joining(", ")) + ")";
     }
 
     private void checkTrainingSteps(ProblemModel p) {
@@ -271,7 +323,7 @@ public final class ProblemValidator {
         h.alpha().ifPresent(alpha -> {
             if (!method.usesAlpha()) {
                 report.error(p.type(), h.annotation(), alpha.source(), Messages.hypergradUnused(type, method.name(), "alpha"));
-            } else if (!(alpha.value() > 0)) {
+            } else if (Rules.ALPHA.check(alpha.value()).isPresent()) {
                 report.error(p.type(), h.annotation(), alpha.source(), Messages.hypergradAlpha(type, method.name(), alpha.value()));
             }
         });
@@ -279,13 +331,13 @@ public final class ProblemValidator {
             if (!method.usesIterations()) {
                 report.error(p.type(), h.annotation(), iterations.source(),
                         Messages.hypergradUnused(type, method.name(), "iterations"));
-            } else if (iterations.value() < 1) {
+            } else if (Rules.ITERATIONS.check(iterations.value()).isPresent()) {
                 report.error(p.type(), h.annotation(), iterations.source(),
                         Messages.hypergradIterations(type, method.name(), iterations.value()));
             }
         });
         h.firstOrder().ifPresent(firstOrder -> {
-            if (firstOrder.value() && (method == HypergradMethod.AID_CG || method == HypergradMethod.AID_NEUMANN)) {
+            if (firstOrder.value() && !Rules.firstOrderAllowed(method)) {
                 report.error(p.type(), h.annotation(), firstOrder.source(), Messages.hypergradFirstOrder(type, method.name()));
             }
         });

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.betty4j.annotations.HypergradMethod;
+import org.betty4j.annotations.Rules;
 import org.betty4j.runtime.engine.Engine;
 import org.betty4j.runtime.engine.EngineListener;
 import org.betty4j.runtime.engine.ProblemNode;
@@ -79,9 +80,7 @@ final class ProgramOverrides {
     private ProblemNode override(ProblemNode p, boolean differentiatedThrough) {
         String name = p.name();
         int unrollSteps = unroll.getOrDefault(name, p.unrollSteps());
-        if (unrollSteps < 1) {
-            throw new UsageException("--unroll " + name + "=" + unrollSteps + ": unroll steps must be at least 1");
-        }
+        require("--unroll", name, unrollSteps, Rules.UNROLL_STEPS);
         boolean hypergradOverride = method.containsKey(name) || alpha.containsKey(name) || iterations.containsKey(name);
         if (hypergradOverride && !differentiatedThrough) {
             throw new UsageException(name + " lies on no backpropagation path (no upper problem differentiates"
@@ -90,40 +89,40 @@ final class ProgramOverrides {
         HypergradConfig hypergrad = hypergradOverride ? hypergrad(name, p.hypergrad()) : p.hypergrad();
         if (learningRate.containsKey(name)) {
             float lr = learningRate.get(name);
-            if (!(lr > 0) || Float.isInfinite(lr)) {
-                throw new UsageException("--lr " + name + "=" + lr + ": the learning rate must be positive and finite");
-            }
+            require("--lr", name, lr, Rules.LEARNING_RATE);
         }
         // toBuilder keeps every setting no option names (warm-up, accumulation, clipping, roll-back, ...)
         ProblemNode.Builder node = p.toBuilder().optUnrollSteps(unrollSteps).optHypergrad(hypergrad);
         if (warmup.containsKey(name)) {
-            int n = warmup.get(name);
-            if (n < 0) {
-                throw new UsageException("--warmup " + name + "=" + n + ": warm-up steps must be 0 or more");
-            }
-            node.optWarmupSteps(n);
+            node.optWarmupSteps(require("--warmup", name, warmup.get(name), Rules.WARMUP_STEPS));
         }
         if (gradientAccumulation.containsKey(name)) {
-            int n = gradientAccumulation.get(name);
-            if (n < 1) {
-                throw new UsageException("--grad-accumulation " + name + "=" + n + ": at least 1 step per update"
-                        + " (1: no accumulation)");
-            }
-            node.optGradientAccumulation(n);
+            node.optGradientAccumulation(require("--grad-accumulation", name, gradientAccumulation.get(name),
+                    Rules.GRADIENT_ACCUMULATION));
         }
         if (clip.containsKey(name)) {
-            double norm = clip.get(name);
-            if (!(norm >= 0) || Double.isInfinite(norm)) {
-                throw new UsageException("--clip " + name + "=" + norm + ": the clipping norm must be finite and 0"
-                        + " or more (0: no clipping)");
-            }
-            node.optClipGradNorm(norm);
+            node.optClipGradNorm(require("--clip", name, clip.get(name), Rules.CLIP_GRAD_NORM));
         }
         try {
             return node.build();
         } catch (IllegalStateException e) {
             throw new UsageException("settings for " + name + ": " + e.getMessage());
         }
+    }
+
+    /** The value if the rule catalogue allows it, else a usage error naming the option, problem and value. */
+    private static int require(String option, String problem, int value, Rules.IntRule rule) {
+        rule.check(value).ifPresent(r -> {
+            throw new UsageException(option + " " + problem + "=" + value + ": " + rule.label() + " " + r);
+        });
+        return value;
+    }
+
+    private static double require(String option, String problem, double value, Rules.DoubleRule rule) {
+        rule.check(value).ifPresent(r -> {
+            throw new UsageException(option + " " + problem + "=" + value + ": " + rule.label() + " " + r);
+        });
+        return value;
     }
 
     private HypergradConfig hypergrad(String name, HypergradConfig current) {
@@ -136,6 +135,12 @@ final class ProgramOverrides {
         if (iterations.containsKey(name) && !m.usesIterations()) {
             throw new UsageException("--iterations-of " + name + "=" + iterations.get(name) + ": " + name + " uses " + m
                     + ", which has no iterations");
+        }
+        if (alpha.containsKey(name)) {
+            require("--alpha", name, alpha.get(name), Rules.ALPHA);
+        }
+        if (iterations.containsKey(name)) {
+            require("--iterations-of", name, iterations.get(name), Rules.ITERATIONS);
         }
         double a = alpha.getOrDefault(name, sameMethod ? current.alpha() : m.defaultAlpha());
         int k = iterations.getOrDefault(name, sameMethod ? current.iterations() : m.defaultIterations());

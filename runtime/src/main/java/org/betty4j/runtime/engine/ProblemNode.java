@@ -1,7 +1,7 @@
 package org.betty4j.runtime.engine;
 
 import java.util.Objects;
-import org.betty4j.annotations.HypergradMethod;
+import org.betty4j.annotations.Rules;
 import org.betty4j.runtime.hypergrad.HypergradConfig;
 import org.betty4j.runtime.problem.CostFunction;
 import org.betty4j.runtime.problem.Trainable;
@@ -113,7 +113,7 @@ public final class ProblemNode {
         private final Trainable trainable;
         private CostFunction costFunction;
         private int unrollSteps = 1;
-        private HypergradConfig hypergrad = HypergradConfig.defaults(HypergradMethod.AID_FD);
+        private HypergradConfig hypergrad = HypergradConfig.defaults(Rules.DEFAULT_METHOD);
         private int warmupSteps;
         private int gradientAccumulation = 1;
         private double clipGradNorm;
@@ -128,9 +128,10 @@ public final class ProblemNode {
             this.name = Objects.requireNonNull(name, "name");
             this.level = level;
             this.trainable = Objects.requireNonNull(trainable, "trainable");
-            if (level < 1) {
-                throw new IllegalArgumentException(name + ": level must be >= 1, got " + level);
-            }
+            Rules.LEVEL.require(name, level);
+            Rules.checkName(name).ifPresent(problem -> {
+                throw new IllegalArgumentException("problem name \"" + name + "\" " + problem);
+            });
         }
 
         /** The training step; required. */
@@ -140,10 +141,7 @@ public final class ProblemNode {
         }
 
         public Builder optUnrollSteps(int unrollSteps) {
-            if (unrollSteps < 1) {
-                throw new IllegalArgumentException(name + ": unroll steps must be >= 1, got " + unrollSteps);
-            }
-            this.unrollSteps = unrollSteps;
+            this.unrollSteps = Rules.UNROLL_STEPS.require(name, unrollSteps);
             return this;
         }
 
@@ -153,27 +151,17 @@ public final class ProblemNode {
         }
 
         public Builder optWarmupSteps(int warmupSteps) {
-            if (warmupSteps < 0) {
-                throw new IllegalArgumentException(name + ": warm-up steps must be >= 0, got " + warmupSteps);
-            }
-            this.warmupSteps = warmupSteps;
+            this.warmupSteps = Rules.WARMUP_STEPS.require(name, warmupSteps);
             return this;
         }
 
         public Builder optGradientAccumulation(int steps) {
-            if (steps < 1) {
-                throw new IllegalArgumentException(name + ": gradient accumulation must be >= 1, got " + steps);
-            }
-            this.gradientAccumulation = steps;
+            this.gradientAccumulation = Rules.GRADIENT_ACCUMULATION.require(name, steps);
             return this;
         }
 
         public Builder optClipGradNorm(double maxNorm) {
-            if (!(maxNorm >= 0) || Double.isInfinite(maxNorm)) {
-                throw new IllegalArgumentException(name + ": the gradient clipping norm must be >= 0 and finite (0: off), got "
-                        + maxNorm);
-            }
-            this.clipGradNorm = maxNorm;
+            this.clipGradNorm = Rules.CLIP_GRAD_NORM.require(name, maxNorm);
             return this;
         }
 

@@ -2,6 +2,7 @@ package org.betty4j.runtime.hypergrad;
 
 import java.util.Objects;
 import org.betty4j.annotations.HypergradMethod;
+import org.betty4j.annotations.Rules;
 
 /**
  * A problem's best-response Jacobian method with its parameters resolved (no sentinels).
@@ -15,11 +16,14 @@ public record HypergradConfig(HypergradMethod method, double alpha, int iteratio
 
     public HypergradConfig {
         Objects.requireNonNull(method, "method");
-        if (method.usesAlpha() && !(alpha > 0) ) {
-            throw new IllegalArgumentException(method + ": alpha must be positive, got " + alpha);
+        if (method.usesAlpha()) {
+            Rules.ALPHA.require(method.name(), alpha);
         }
-        if (method.usesIterations() && iterations < 1) {
-            throw new IllegalArgumentException(method + ": iterations must be at least 1, got " + iterations);
+        if (method.usesIterations()) {
+            Rules.ITERATIONS.require(method.name(), iterations);
+        }
+        if (firstOrder && !Rules.firstOrderAllowed(method)) {
+            throw new IllegalArgumentException(method + ": firstOrder means nothing for a method that inverts the Hessian");
         }
     }
 

@@ -119,7 +119,7 @@ class ProgramMainTest {
         expectBadOption(run(ProgramMainTest::bilevel, "--graph", "--warmup", "Low=-1"),
                 "--warmup Low=-1: warm-up steps must be 0 or more");
         expectBadOption(run(ProgramMainTest::bilevel, "--graph", "--grad-accumulation", "Low=0"),
-                "--grad-accumulation Low=0: at least 1 step per update");
+                "--grad-accumulation Low=0: gradient accumulation must be at least 1");
         expectBadOption(run(ProgramMainTest::bilevel, "--graph", "--clip", "Low=-2"),
                 "--clip Low=-2.0: the clipping norm must be finite and 0 or more");
         expectBadOption(run(ProgramMainTest::bilevel, "--graph", "--clip", "Low=NaN"), "--clip Low=NaN");
@@ -172,8 +172,8 @@ class ProgramMainTest {
         expectBadOption(run(ProgramMainTest::bilevel, "--graph", "--alpha", "High=0.1"), "High lies on no backpropagation path");
         expectBadOption(run(ProgramMainTest::bilevel, "--graph", "--method", "Low=ITD_RMAD", "--alpha", "Low=0.1"),
                 "Low uses ITD_RMAD, which has no alpha");
-        expectBadOption(run(ProgramMainTest::bilevel, "--graph", "--alpha", "Low=-1"), "alpha must be positive");
-        expectBadOption(run(ProgramMainTest::bilevel, "--graph", "--lr", "Low=0"), "must be positive");
+        expectBadOption(run(ProgramMainTest::bilevel, "--graph", "--alpha", "Low=-1"), "--alpha Low=-1.0: alpha must be finite and positive");
+        expectBadOption(run(ProgramMainTest::bilevel, "--graph", "--lr", "Low=0"), "--lr Low=0.0: the learning rate must be finite and positive");
         expectBadOption(run(ProgramMainTest::bilevel, "--iterations", "-3"), "--iterations -3");
         expectBadOption(run(() -> solo(true), "--validate-every", "0", "--device", "gpu", "--iterations", "0"), "--device gpu");
     }

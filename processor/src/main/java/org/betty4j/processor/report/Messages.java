@@ -1,7 +1,9 @@
-package org.betty4j.processor;
+package org.betty4j.processor.report;
 
 import java.util.List;
 import java.util.stream.Collectors;
+import org.betty4j.annotations.Rules;
+import org.betty4j.processor.model.Names;
 
 /**
  * Every message the processor prints. Each states the rule that was broken, names the types
@@ -81,35 +83,53 @@ public final class Messages {
     }
 
     public static String levelNotPositive(String type, int level) {
-        return "Problem " + type + " has level " + level + "; levels start at 1 (the lowest problem). Fix: use"
-                + " @Level(1) or higher.";
+        return "Problem " + type + " has level " + level + "; " + Rules.LEVEL.meaning() + ", so the level "
+                + Rules.LEVEL.text() + ". Fix: use @Level(" + Rules.LEVEL.min() + ") or higher.";
     }
 
-    public static String unrollNotPositive(String type, int unroll) {
-        return "Problem " + type + " has unrollSteps = " + unroll + "; a problem takes at least one local step before"
-                + " signalling its uppers. Fix: use unrollSteps >= 1.";
+    /** A {@code @Level} integer setting out of its range. */
+    public static String settingOutOfRange(String type, Rules.IntRule rule, int value) {
+        return "Problem " + type + " has " + rule.setting() + " = " + value + "; " + rule.meaning() + ", so "
+                + rule.setting() + " " + rule.text() + ". Fix: use " + rule.setting() + " >= " + rule.min() + ".";
     }
 
-    public static String warmupNegative(String type, int warmup) {
-        return "Problem " + type + " has warmupSteps = " + warmup + "; a warm-up is a number of local steps, 0 or"
-                + " more. Fix: use warmupSteps >= 0 (0, the default, means no warm-up).";
+    /** A {@code @Level} floating-point setting out of its range (NaN and infinities included). */
+    public static String settingOutOfRange(String type, Rules.DoubleRule rule, double value) {
+        return "Problem " + type + " has " + rule.setting() + " = " + value + "; " + rule.setting() + " is "
+                + rule.meaning() + ", and " + rule.text() + ". Fix: use a finite " + rule.setting()
+                + (rule.zeroAllowed() ? " >= 0." : " > 0.");
     }
 
-    public static String accumulationNotPositive(String type, int accumulation) {
-        return "Problem " + type + " has gradientAccumulation = " + accumulation + "; an update averages the"
-                + " gradients of at least one step. Fix: use gradientAccumulation >= 1 (1, the default, updates"
-                + " after every step).";
+    public static String invalidName(String type, String name, String problem) {
+        return "Problem " + type + " is named \"" + name + "\" by @Level(name = ...), which " + problem
+                + ". Fix: choose such a name, or leave name out to use the class name.";
     }
 
-    public static String clipNormInvalid(String type, double clip) {
-        return "Problem " + type + " has clipGradNorm = " + clip + "; the clipping norm must be finite and 0 or"
-                + " more. Fix: use a positive norm, or 0 (the default) for no clipping.";
+    public static String invalidDefaultName(String type, String problem) {
+        return "Problem " + type + " takes its name from its class name \"" + type + "\", which " + problem
+                + ". Fix: give it a valid name with @Level(name = \"...\") (the class name itself may stay).";
     }
 
-    public static String invalidName(String type, String name) {
-        return "Problem " + type + " is named \"" + name + "\"; names are used as identifiers on the command line"
-                + " and in logs and must match [A-Za-z_][A-Za-z0-9_]*. Fix: choose such a name, or leave name out"
-                + " to use the class name.";
+    public static String engineNameTooLong(String engine, int bytes) {
+        return "The generated wiring class " + engine + " (named after the top problem class) needs a file name of "
+                + bytes + " bytes (" + engine + ".java); file systems allow " + MAX_FILE_NAME_BYTES + ". Fix: give"
+                + " the top problem class a shorter name.";
+    }
+
+    /** The longest file name (in UTF-8 bytes) common file systems accept. */
+    public static final int MAX_FILE_NAME_BYTES = 255;
+
+    public static String localClass(String annotation, String where, String kind, String subject) {
+        return annotation + " in " + where + " is never read: javac gives annotation processors only top-level and"
+                + " member classes, and the generated wiring could not reach a " + kind + " anyway. Fix: move "
+                + subject + " out of the method or initializer into a top-level or static nested class.";
+    }
+
+    public static String inheritedDependency(String annotation, String type, String field, String superclass) {
+        return "Problem " + type + " inherits " + annotation + " field " + field + " from " + superclass
+                + "; the wiring assigns only fields declared in the problem class itself, so it would stay null."
+                + " Fix: declare the field in " + type + " (remove it from " + superclass + "), or take it as an "
+                + annotation + " parameter of " + type + "'s constructor or training step.";
     }
 
     public static String duplicateName(String name, List<String> types) {
@@ -128,6 +148,25 @@ public final class Messages {
         return "Problem " + type + " has no constructor the wiring can call. Fix: add a non-private no-argument"
                 + " constructor, or keep exactly one non-private constructor whose parameters are all @Upper or"
                 + " @Lower problems.";
+    }
+
+    public static String severalInjectingConstructors(String type, List<String> constructors) {
+        return "Problem " + type + " has " + constructors.size() + " constructors the wiring could call ("
+                + quoted(constructors) + "), but it calls exactly one: a non-private no-argument constructor, or"
+                + " else the only non-private constructor. Fix: keep one of them (make the others private), or add a"
+                + " no-argument constructor and turn the @Upper/@Lower parameters into fields.";
+    }
+
+    /** @param called the constructor the wiring calls, or null when it calls none */
+    public static String strayConstructor(String annotation, String type, String parameter, String constructor,
+            String called) {
+        String rule = called == null
+                ? "it is private, and the wiring calls only a non-private constructor"
+                : "the wiring calls " + called + " (a non-private no-argument constructor whenever there is one,"
+                        + " else the only non-private constructor)";
+        return annotation + " on parameter " + parameter + " of constructor " + constructor + " in " + type
+                + " is never wired: " + rule + ". Fix: make " + constructor + " the only non-private constructor"
+                + " so the wiring calls it, or make " + parameter + " an " + annotation + " field.";
     }
 
     public static String constructorParameterNotInjected(String type, String parameter) {
@@ -309,8 +348,8 @@ public final class Messages {
     }
 
     public static String hypergradAlpha(String type, String method, double alpha) {
-        return "@Hypergrad(" + method + ") on " + type + " sets alpha = " + alpha + "; alpha must be positive."
-                + " Fix: use a positive alpha, or leave it out for the default " + defaultAlpha(method) + ".";
+        return "@Hypergrad(" + method + ") on " + type + " sets alpha = " + alpha + "; alpha " + Rules.ALPHA.text()
+                + ". Fix: use a finite positive alpha, or leave it out for the default " + defaultAlpha(method) + ".";
     }
 
     private static String defaultAlpha(String method) {
@@ -318,8 +357,8 @@ public final class Messages {
     }
 
     public static String hypergradIterations(String type, String method, int iterations) {
-        return "@Hypergrad(" + method + ") on " + type + " sets iterations = " + iterations + "; at least one"
-                + " iteration is needed. Fix: use iterations >= 1, or leave it out for the default "
+        return "@Hypergrad(" + method + ") on " + type + " sets iterations = " + iterations + "; "
+                + Rules.ITERATIONS.meaning() + ". Fix: use iterations >= " + Rules.ITERATIONS.min() + ", or leave it out for the default "
                 + org.betty4j.annotations.HypergradMethod.valueOf(method).defaultIterations() + ".";
     }
 

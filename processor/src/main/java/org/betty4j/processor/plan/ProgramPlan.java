@@ -1,10 +1,10 @@
-package org.betty4j.processor.graph;
+package org.betty4j.processor.plan;
 
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.betty4j.processor.graph.Edge;
 import org.betty4j.processor.model.ProblemModel;
 import org.betty4j.processor.model.ProgramModel;
 import org.betty4j.processor.model.ResolvedDependency;
@@ -26,17 +26,6 @@ import org.betty4j.processor.model.ResolvedDependency;
 public record ProgramPlan(ProgramModel program, ProblemModel top, List<ProblemModel> executionOrder,
         List<ProblemModel> constructionOrder, List<Edge> upperToLower, List<Edge> lowerToUpper,
         List<List<String>> paths, Set<String> pathInterior, List<ResolvedDependency> dependencies) {
-
-    /** Execution order: by level, then by name. */
-    public static final Comparator<ProblemModel> EXECUTION_ORDER =
-            Comparator.comparingInt(ProblemModel::level).thenComparing(ProblemModel::name);
-
-    /** The problem with the highest level; on ties the alphabetically first simple class name. */
-    public static ProblemModel topOf(List<ProblemModel> problems) {
-        return problems.stream()
-                .min(Comparator.comparingInt(ProblemModel::level).reversed().thenComparing(ProblemModel::simpleName))
-                .orElseThrow();
-    }
 
     /** Simple name of the generated class. */
     public String engineSimpleName() {

@@ -1,4 +1,4 @@
-package org.betty4j.processor;
+package org.betty4j.processor.model;
 
 import org.betty4j.annotations.Hypergrad;
 import org.betty4j.annotations.Level;
