@@ -216,6 +216,17 @@ public final class Engine implements AutoCloseable {
     }
 
     private final List<String> settingsChanged = new ArrayList<>();
+    private final List<ProblemContext> contexts = new ArrayList<>();
+
+    /**
+     * The program options the problems asked for in setUp ({@link ProblemContext#option}),
+     * present or not; empty before the run starts.
+     */
+    public java.util.Set<String> optionsAsked() {
+        java.util.Set<String> keys = new java.util.TreeSet<>();
+        contexts.forEach(c -> keys.addAll(c.optionsAsked()));
+        return keys;
+    }
 
     /**
      * After a resume: each setting whose value differs from the checkpoint's, as
@@ -283,6 +294,7 @@ public final class Engine implements AutoCloseable {
             ProblemContext context = new ProblemContext(node.name(), manager, seedFor(node.name()), config.options(),
                     config.iterations(), config.dataType());
             node.trainable().setUp(context);
+            contexts.add(context);
             ProblemState state = new ProblemState(node, manager,
                     Hypergradients.forConfig(node.name(), node.hypergrad()), program.lowersOf(node.name()));
             states.put(node.name(), state);
