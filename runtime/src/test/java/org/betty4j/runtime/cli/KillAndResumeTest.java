@@ -56,11 +56,17 @@ class KillAndResumeTest {
         Random random = new Random(seed);
         List<String> resumes = new ArrayList<>();
         StringBuilder killedAt = new StringBuilder();
+        // the victims run side by side (each sleeps between steps), each killed at its own point
+        List<Process> victims = new ArrayList<>();
         for (HypergradMethod m : methods) {
+            victims.add(child(args(dir.resolve("killed-" + m), m), dir.resolve("killed-" + m + ".log")));
+        }
+        for (int i = 0; i < methods.length; i++) {
+            HypergradMethod m = methods[i];
             Path run = dir.resolve("killed-" + m);
             // a step writes one or two lines; 8 lines or more means the step-3 checkpoint is complete
             int killAfterLines = 8 + random.nextInt(32);
-            Process victim = child(args(run, m), dir.resolve("killed-" + m + ".log"));
+            Process victim = victims.get(i);
             int lines = waitForLines(run.resolve("metrics.jsonl"), killAfterLines, victim);
             victim.destroyForcibly();
             assertTrue(victim.waitFor(60, TimeUnit.SECONDS));
