@@ -52,7 +52,7 @@ public final class ProgramMain {
             err.flush();
             return RUN_FAILED;
         }
-        CommandLine cli = new CommandLine(new RunCommand(programFactory, out));
+        CommandLine cli = new CommandLine(new RunCommand(programFactory, out).err(err));
         cli.setCommandName(described.name());
         cli.setUsageHelpWidth(100);
         cli.getCommandSpec().usageMessage().footer("%n" + ProgramDescription.text(described).replace("%", "%%"));

@@ -20,6 +20,7 @@ import org.betty4j.runtime.metrics.ValidationListener;
 import org.betty4j.runtime.onnx.OnnxExportListener;
 import org.betty4j.runtime.onnx.OnnxExportable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The options of a generated {@code main} and what they do. */
@@ -115,14 +116,27 @@ final class RunCommand implements Callable<Integer> {
             description = "Print the dataflow graph (text, or dot for Graphviz) with the overrides applied, then exit.")
     GraphFormat graph;
 
+    /** --checkpoint-dir, --checkpoint-every, --resume, --overwrite and the output checks. */
+    @Mixin
+    PersistenceOptions persistence = new PersistenceOptions();
+
+    private PrintWriter err = new PrintWriter(System.err, true);
+
     RunCommand(Supplier<Program> programFactory, PrintWriter out) {
         this.programFactory = programFactory;
         this.out = out;
     }
 
+    /** Where warnings (fallback to an older checkpoint, settings changed on resume) go. */
+    RunCommand err(PrintWriter err) {
+        this.err = err;
+        return this;
+    }
+
     @Override
     public Integer call() {
         checkRunOptions();
+        persistence.checkCombinations();
         Program original = programFactory.get();
         ProgramOverrides overrides = new ProgramOverrides();
         overrides.unroll = unroll;
@@ -156,18 +170,26 @@ final class RunCommand implements Callable<Integer> {
         checkDevice();
         Map<String, String> programOptions = new LinkedHashMap<>(options);
         programOptions.putAll(overrides.options());
-        EngineConfig config = EngineConfig.builder()
+        checkEarlyStop(program, validating);
+        PersistenceOptions.Plan plan = persistence.prepare(program.name(), iterations, outputs(program), err);
+        EngineConfig.Builder config = EngineConfig.builder()
                 .optIterations(iterations)
                 .optSeed(seed)
                 .optLogEvery(logEvery)
                 .optProgressBar(true)
-                .optOptions(programOptions)
-                .build();
-        checkEarlyStop(program, validating);
-        try (Engine engine = new Engine(program, config);
-                MetricsFile metrics = metricsFile == null ? null : new MetricsFile(metricsFile);
-                RunRecorder recorder = new RunRecorder(program, validating, validateEvery, outputDir, out,
-                        validationListeners(engine, metrics))) {
+                .optOptions(programOptions);
+        if (plan.resumeFrom() != null) {
+            config.optResumeFrom(plan.resumeFrom().file());
+            out.println("resuming from " + plan.resumeFrom().file() + " after global step "
+                    + plan.resumeFrom().globalStep());
+        }
+        try (Engine engine = new Engine(program, config.build());
+                MetricsFile metrics = metricsFile == null ? null : plan.resumeFrom() == null
+                        ? new MetricsFile(metricsFile) : MetricsFile.resumed(metricsFile, plan.resumedAfter());
+                RunRecorder recorder = new RunRecorder(program, validating, validateEvery, outputDir,
+                        plan.resumedAfter(), out, validationListeners(engine, metrics))) {
+            // first: checks that must pass before anything is written
+            engine.addListener(persistence.atRunStart(options, plan, err));
             engine.addListener(overrides.learningRateCheck());
             engine.addListener(recorder);
             if (metrics != null) {
@@ -179,10 +201,35 @@ final class RunCommand implements Callable<Integer> {
             if (exportOnnx != null) {
                 engine.addListener(new OnnxExportListener(exportOnnx, out));
             }
+            if (plan.checkpoints() != null) {
+                // last: a checkpoint follows the step's lines in the metrics and CSV files
+                engine.addListener(plan.checkpoints().writer(plan.every(), iterations));
+            }
             engine.run();
             engine.stopReason().ifPresent(out::println);
         }
         return ProgramMain.OK;
+    }
+
+    /** Every file or directory the run will write, for the checks before the first step. */
+    private List<PersistenceOptions.Output> outputs(Program program) {
+        List<PersistenceOptions.Output> outputs = new ArrayList<>();
+        if (outputDir != null) {
+            outputs.add(PersistenceOptions.Output.directory("--output-dir", outputDir,
+                    RunRecorder.outputs(validateEvery), true));
+        }
+        if (metricsFile != null) {
+            outputs.add(PersistenceOptions.Output.file("--metrics-file", metricsFile, true));
+        }
+        if (plots != null) {
+            outputs.add(PersistenceOptions.Output.directory("--plots", plots,
+                    program.problems().stream().map(p -> p.name() + "-loss.png").toList(), true));
+        }
+        if (exportOnnx != null) {
+            outputs.add(PersistenceOptions.Output.directory("--export-onnx", exportOnnx, program.problems().stream()
+                    .filter(p -> p.trainable() instanceof OnnxExportable).map(p -> p.name() + ".onnx").toList(), true));
+        }
+        return outputs;
     }
 
     /** Who hears about validations: the metrics file and early stopping, when asked for. */

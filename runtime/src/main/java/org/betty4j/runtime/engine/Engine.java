@@ -233,21 +233,96 @@ public final class Engine implements AutoCloseable {
     /** Writes the whole run's state after the current global step (atomically replacing {@code file}). */
     public void checkpoint(java.nio.file.Path file) {
         try {
-            Checkpoints.write(file, program.name(), globalStep, states);
+            Checkpoints.write(file, program.name(), globalStep, settings(), states);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot write checkpoint " + file + " at global step " + globalStep
                     + ": " + e.getMessage(), e);
         }
     }
 
-    private int resume(java.nio.file.Path file) {
-        try {
-            int step = Checkpoints.read(file, program.name(), states);
-            LOG.info("{}: resumed from {} after global step {}", program.name(), file, step);
-            return step;
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot resume from checkpoint " + file + ": " + e.getMessage(), e);
+    /**
+     * The run's settings as a checkpoint records them: seed, iterations, precision, program
+     * options and, per problem, its schedule, method and optimizer's learning rate. A resume
+     * compares them with its own ({@link #settingsChangedOnResume()}).
+     */
+    private Map<String, String> settings() {
+        Map<String, String> s = new LinkedHashMap<>();
+        s.put("seed", Long.toString(config.seed()));
+        s.put("iterations", Integer.toString(config.iterations()));
+        s.put("precision", String.valueOf(config.dataType()));
+        new java.util.TreeMap<>(config.options()).forEach((k, v) -> s.put("option " + k, v));
+        for (ProblemState st : states.values()) {
+            ProblemNode p = st.node;
+            String n = p.name() + " ";
+            s.put(n + "unroll", Integer.toString(p.unrollSteps()));
+            s.put(n + "hypergrad", String.valueOf(p.hypergrad()));
+            s.put(n + "warmup", Integer.toString(p.warmupSteps()));
+            s.put(n + "accumulate", Integer.toString(p.gradientAccumulation()));
+            s.put(n + "clip", Double.toString(p.clipGradNorm()));
+            s.put(n + "roll-back", Boolean.toString(p.rollBack()));
+            s.put(n + "optimizer", st.optimizer.getClass().getSimpleName());
+            s.put(n + "learning rate", Float.toString(st.optimizer.learningRate()));
         }
+        return s;
+    }
+
+    private final List<String> settingsChanged = new ArrayList<>();
+    private final List<ProblemContext> contexts = new ArrayList<>();
+
+    /**
+     * The program options the problems asked for in setUp ({@link ProblemContext#option}),
+     * present or not; empty before the run starts.
+     */
+    public java.util.Set<String> optionsAsked() {
+        java.util.Set<String> keys = new java.util.TreeSet<>();
+        contexts.forEach(c -> keys.addAll(c.optionsAsked()));
+        return keys;
+    }
+
+    /**
+     * After a resume: each setting whose value differs from the checkpoint's, as
+     * {@code "seed: checkpoint 42, this run 7"}. This run's settings apply to every step after
+     * the resume; parameters, optimizer state, counters and data position come from the
+     * checkpoint. Empty when nothing differs or the run did not resume.
+     */
+    public List<String> settingsChangedOnResume() {
+        return List.copyOf(settingsChanged);
+    }
+
+    private int resume(java.nio.file.Path file) {
+        Checkpoints.Parsed parsed;
+        try {
+            parsed = Checkpoints.read(file, program.name(), states);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e instanceof CheckpointException ? e.getMessage()
+                    : "cannot resume from checkpoint " + file + ": " + e.getMessage(), e);
+        }
+        int step = parsed.globalStep();
+        if (step > config.iterations()) {
+            throw new IllegalStateException("checkpoint " + file + " was written after global step " + step
+                    + ", beyond this run's " + config.iterations() + " iterations: run at least " + step
+                    + " iterations to resume it");
+        }
+        Map<String, String> now = settings();
+        Map<String, String> saved = parsed.settings();
+        for (String key : now.keySet()) {
+            if (!now.get(key).equals(saved.get(key))) {
+                settingsChanged.add(key + ": checkpoint " + saved.getOrDefault(key, "(not set)") + ", this run "
+                        + now.get(key));
+            }
+        }
+        for (String key : saved.keySet()) {
+            if (!now.containsKey(key)) {
+                settingsChanged.add(key + ": checkpoint " + saved.get(key) + ", this run (not set)");
+            }
+        }
+        LOG.info("{}: resumed from {} after global step {}", program.name(), file, step);
+        if (!settingsChanged.isEmpty()) {
+            LOG.warn("{}: settings differ from checkpoint {}: {}; this run's apply from global step {} on, parameters,"
+                    + " optimizer state and data position come from the checkpoint", program.name(), file,
+                    String.join("; ", settingsChanged), step + 1);
+        }
+        return step;
     }
 
     private ProgressBar progressBar() {
@@ -270,6 +345,7 @@ public final class Engine implements AutoCloseable {
             ProblemContext context = new ProblemContext(node.name(), manager, seedFor(node.name()), config.options(),
                     config.iterations(), config.dataType());
             node.trainable().setUp(context);
+            contexts.add(context);
             ProblemState state = new ProblemState(node, manager, methods.get(node.name()),
                     program.lowersOf(node.name()));
             states.put(node.name(), state);

@@ -1,13 +1,15 @@
 package org.betty4j.runtime.metrics;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
+import org.betty4j.runtime.engine.Engine;
 import org.betty4j.runtime.engine.EngineListener;
 import org.betty4j.runtime.engine.ProblemNode;
 import org.betty4j.runtime.problem.Cost;
@@ -20,66 +22,131 @@ import org.betty4j.runtime.problem.Cost;
  * {"type":"validation","global_step":100,"problem":"Classifier","metrics":{"accuracy":0.9}}
  * }</pre>
  *
- * Metric names are sorted; a non-finite value is written as {@code null}. Lines are flushed
- * as they are written, so a crashed run keeps everything up to its last step.
+ * Numbers are written in full (shortest round-trip decimal, so a value reads back exactly);
+ * metric names are sorted; a non-finite value is written as {@code null}. The file is opened
+ * when the run starts, and each line is one write ({@link LineFile}), so a killed run keeps
+ * every line up to its last step and no torn one. {@link #resumed} continues the file of a run
+ * resumed from a checkpoint: lines after the checkpoint's step are dropped first, so every step
+ * appears once.
  */
 public final class MetricsFile implements EngineListener, ValidationListener, AutoCloseable {
 
-    private final Path file;
-    private final Writer writer;
+    private static final ObjectMapper JSON = new ObjectMapper();
 
+    private final Path file;
+    /** Global step of the checkpoint a resumed run continues from; -1 for a new file. */
+    private final int resumedAfter;
+    private LineFile lines;
+    private int dropped;
+
+    /** A new metrics file, replacing any at {@code file}. */
     public MetricsFile(Path file) {
+        this(file, -1);
+    }
+
+    private MetricsFile(Path file, int resumedAfter) {
         this.file = file;
-        try {
-            Path parent = file.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
+        this.resumedAfter = resumedAfter;
+    }
+
+    /** The metrics file of a run resumed after {@code globalStep}: keeps its lines up to that step. */
+    public static MetricsFile resumed(Path file, int globalStep) {
+        if (globalStep < 0) {
+            throw new IllegalArgumentException("global step must be >= 0, got " + globalStep);
+        }
+        return new MetricsFile(file, globalStep);
+    }
+
+    public Path path() {
+        return file;
+    }
+
+    /** Lines dropped when a resumed file was opened: written after the checkpoint, or torn. */
+    public int droppedOnResume() {
+        return dropped;
+    }
+
+    @Override
+    public void onRunStart(Engine engine) {
+        open();
+    }
+
+    private LineFile open() {
+        if (lines == null) {
+            try {
+                if (resumedAfter < 0) {
+                    lines = LineFile.create(file);
+                } else {
+                    LineFile.Resumed r = LineFile.resume(file, line -> globalStepOf(line) <= resumedAfter);
+                    lines = r.file();
+                    dropped = r.dropped();
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write the metrics file " + file + ": " + e.getMessage(), e);
             }
-            writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the metrics file " + file + ": " + e.getMessage(), e);
+        }
+        return lines;
+    }
+
+    /** The global step of a line, or {@code Integer.MAX_VALUE} when it is not a record of this file. */
+    static int globalStepOf(String line) {
+        try {
+            JsonNode step = JSON.readTree(line).get("global_step");
+            return step != null && step.canConvertToInt() ? step.intValue() : Integer.MAX_VALUE;
+        } catch (JsonProcessingException e) {
+            return Integer.MAX_VALUE;
         }
     }
 
     @Override
     public void onProblemStep(ProblemNode problem, int localStep, int globalStep, double loss, Cost cost) {
-        write("{\"type\":\"step\",\"global_step\":" + globalStep + ",\"problem\":" + Json.string(problem.name())
-                + ",\"local_step\":" + localStep + ",\"loss\":" + Json.number(loss) + ",\"metrics\":"
-                + object(cost.metrics()) + "}\n");
+        ObjectNode line = JSON.createObjectNode()
+                .put("type", "step")
+                .put("global_step", globalStep)
+                .put("problem", problem.name())
+                .put("local_step", localStep);
+        number(line, "loss", loss);
+        line.set("metrics", object(cost.metrics()));
+        write(line);
     }
 
     @Override
     public void onValidation(int globalStep, String problem, Map<String, Double> metrics) {
-        write("{\"type\":\"validation\",\"global_step\":" + globalStep + ",\"problem\":" + Json.string(problem)
-                + ",\"metrics\":" + object(metrics) + "}\n");
+        ObjectNode line = JSON.createObjectNode()
+                .put("type", "validation")
+                .put("global_step", globalStep)
+                .put("problem", problem);
+        line.set("metrics", object(metrics));
+        write(line);
     }
 
-    private static String object(Map<String, Double> metrics) {
-        StringBuilder s = new StringBuilder("{");
-        new TreeMap<>(metrics).forEach((name, value) -> {
-            if (s.length() > 1) {
-                s.append(',');
-            }
-            s.append(Json.string(name)).append(':').append(Json.number(value));
-        });
-        return s.append('}').toString();
+    private static ObjectNode object(Map<String, Double> metrics) {
+        ObjectNode node = JSON.createObjectNode();
+        new TreeMap<>(metrics).forEach((name, value) -> number(node, name, value));
+        return node;
     }
 
-    private void write(String line) {
+    /** JSON has no NaN or infinity: those are written as null. */
+    private static void number(ObjectNode node, String name, Double value) {
+        if (value != null && Double.isFinite(value)) {
+            node.put(name, value.doubleValue());
+        } else {
+            node.putNull(name);
+        }
+    }
+
+    private void write(ObjectNode line) {
         try {
-            writer.write(line);
-            writer.flush();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the metrics file " + file + ": " + e.getMessage(), e);
+            open().append(JSON.writeValueAsString(line));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot encode a metrics line for " + file + ": " + e.getMessage(), e);
         }
     }
 
     @Override
     public void close() {
-        try {
-            writer.close();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot close the metrics file " + file + ": " + e.getMessage(), e);
+        if (lines != null) {
+            lines.close();
         }
     }
 }

@@ -20,6 +20,7 @@ public final class ProblemContext {
     private final Map<String, String> options;
     private final int globalSteps;
     private final DataType dataType;
+    private final java.util.Set<String> asked = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public ProblemContext(String problemName, NDManager manager, long seed, Map<String, String> options, int globalSteps,
             DataType dataType) {
@@ -66,9 +67,19 @@ public final class ProblemContext {
         return new Random(seed);
     }
 
-    /** A program option given as {@code key=value}, if any. */
+    /**
+     * A program option given as {@code key=value}, if any. Read options here, in setUp: the keys
+     * asked for are recorded ({@link #optionsAsked()}), so the command line can reject a given
+     * option that no problem reads (a typo) before the first step.
+     */
     public Optional<String> option(String key) {
+        asked.add(key);
         return Optional.ofNullable(options.get(key));
+    }
+
+    /** The keys {@link #option(String)} was asked for so far, present or not. */
+    public java.util.Set<String> optionsAsked() {
+        return java.util.Set.copyOf(asked);
     }
 
     public Map<String, String> options() {

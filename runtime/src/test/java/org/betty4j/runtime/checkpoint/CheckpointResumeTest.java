@@ -86,7 +86,7 @@ class CheckpointResumeTest {
         }
         assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(checkpoint)), "previous checkpoint changed");
         try (var files = Files.list(dir)) {
-            assertEquals(0, files.filter(f -> f.toString().endsWith(".tmp")).count(), "temporary file left behind");
+            assertEquals(0, files.filter(f -> f.toString().endsWith("tmp")).count(), "temporary file left behind");
         }
     }
 
