@@ -119,7 +119,8 @@ public final class ReweightingApp implements Callable<Integer> {
         EngineConfig.Builder config = EngineConfig.builder()
                 .optIterations(steps)
                 .optSeed(seed)
-                .optProgressBar(logEvery == 0)
+                // a bar where someone watches a terminal; piped or under Maven, the result lines suffice
+                .optProgressBar(logEvery == 0 && System.console() != null)
                 .optLogEvery(logEvery)
                 .optDataType(precision)
                 .optOption(MetaWeightNet.META_LR_OPTION, Float.toString(metaLr))

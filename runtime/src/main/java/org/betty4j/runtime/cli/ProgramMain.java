@@ -44,6 +44,7 @@ public final class ProgramMain {
 
     /** As {@link #run(Supplier, String[])}, writing to the given streams. */
     public static int run(Supplier<Program> programFactory, String[] args, PrintWriter out, PrintWriter err) {
+        quietDjlGpuProbe();
         Program described;
         try {
             described = programFactory.get();
@@ -79,6 +80,22 @@ public final class ProgramMain {
         out.flush();
         err.flush();
         return code;
+    }
+
+    /**
+     * DJL probes for CUDA twice while its PyTorch engine loads (platform detection, then the
+     * libtorch loader), and where a CUDA runtime is installed without a usable driver each probe
+     * logs the same warning. A CPU run does not need it, and {@code --device gpu} fails with its
+     * own message naming what is missing, so the generated main turns that logger down to
+     * errors for SLF4J's simple binding (other bindings: set logger
+     * {@code ai.djl.util.cuda.CudaUtils} to ERROR in their configuration). A level the user set
+     * is kept.
+     */
+    static void quietDjlGpuProbe() {
+        String key = "org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils";
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, "error");
+        }
     }
 
     /** A one-line description of a failure, with its cause when that says more. */

@@ -32,13 +32,21 @@ final class RunCommand implements Callable<Integer> {
     /** Devices a run may ask for. */
     enum Device { cpu, gpu }
 
+    /** How a run shows its progress. */
+    enum Progress { auto, bar, lines }
+
     /** How {@code --graph} prints. */
     enum GraphFormat { text, dot }
 
     private final Supplier<Program> programFactory;
     private final PrintWriter out;
 
-    @Option(names = "--iterations", paramLabel = "N", description = "Global steps (default: ${DEFAULT-VALUE}).")
+    // --- how long, where and how loudly a run goes ---
+
+    @Option(names = "--iterations", paramLabel = "N",
+            description = "Steps of the outer problem(s), the top of the program (default: ${DEFAULT-VALUE})."
+                    + " The run takes as many global steps (one step of every leaf problem) as that needs:"
+                    + " with warm-up W and unroll U below a bilevel top, W + N*U; the first log line says how many.")
     int iterations = 1000;
 
     @Option(names = "--validate-every", paramLabel = "N",
@@ -49,8 +57,19 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "N", description = "Run seed (default: ${DEFAULT-VALUE}).")
     long seed = 42;
 
-    @Option(names = "--device", paramLabel = "DEVICE", description = "cpu or gpu (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--device", paramLabel = "DEVICE",
+            description = "cpu or gpu: where training runs (default: ${DEFAULT-VALUE}); gpu needs a CUDA build of"
+                    + " PyTorch for DJL and a visible NVIDIA GPU, else the run stops naming what is missing.")
     Device device = Device.cpu;
+
+    @Option(names = "--progress", paramLabel = "MODE",
+            description = "auto: a progress bar on a terminal, log lines otherwise; bar; lines: a progress line every"
+                    + " --log-every global steps (default: ${DEFAULT-VALUE}).")
+    Progress progress = Progress.auto;
+
+    @Option(names = {"-q", "--quiet"},
+            description = "No progress bar, no progress or loss lines, no summary: warnings and errors only.")
+    boolean quiet;
 
     @Option(names = "--output-dir", paramLabel = "DIR",
             description = "Write graph.txt, graph.dot, losses.csv (and validation.csv) here.")
@@ -75,7 +94,8 @@ final class RunCommand implements Callable<Integer> {
     Path exportOnnx;
 
     @Option(names = "--log-every", paramLabel = "N",
-            description = "Log losses every N local steps (default: ${DEFAULT-VALUE}; 0: never).")
+            description = "Log each problem's loss every N of its local steps, and (without a progress bar) the"
+                    + " run's progress every N global steps (default: ${DEFAULT-VALUE}; 0: never).")
     int logEvery = 100;
 
     @Option(names = "--lr", paramLabel = "PROBLEM=RATE",
@@ -167,16 +187,19 @@ final class RunCommand implements Callable<Integer> {
             throw new UsageException("--export-onnx " + exportOnnx + ": no problem of program " + program.name()
                     + " implements " + OnnxExportable.class.getName() + ", so there is nothing to export");
         }
-        checkDevice();
+        ai.djl.Device trainOn = DeviceChoice.resolve(device == Device.gpu);
         Map<String, String> programOptions = new LinkedHashMap<>(options);
         programOptions.putAll(overrides.options());
         checkEarlyStop(program, validating);
-        PersistenceOptions.Plan plan = persistence.prepare(program.name(), iterations, outputs(program), err);
+        int globalSteps = globalSteps(program);
+        PersistenceOptions.Plan plan = persistence.prepare(program.name(), globalSteps, outputs(program), err);
         EngineConfig.Builder config = EngineConfig.builder()
-                .optIterations(iterations)
+                .optIterations(globalSteps)
                 .optSeed(seed)
-                .optLogEvery(logEvery)
-                .optProgressBar(true)
+                .optLogEvery(quiet ? 0 : logEvery)
+                .optProgressBar(showsProgressBar())
+                .optQuiet(quiet)
+                .optDevice(trainOn)
                 .optOptions(programOptions);
         if (plan.resumeFrom() != null) {
             config.optResumeFrom(plan.resumeFrom().file());
@@ -203,10 +226,13 @@ final class RunCommand implements Callable<Integer> {
             }
             if (plan.checkpoints() != null) {
                 // last: a checkpoint follows the step's lines in the metrics and CSV files
-                engine.addListener(plan.checkpoints().writer(plan.every(), iterations));
+                engine.addListener(plan.checkpoints().writer(plan.every(), globalSteps));
             }
             engine.run();
             engine.stopReason().ifPresent(out::println);
+            if (!quiet) {
+                out.println(summary(engine));
+            }
         }
         return ProgramMain.OK;
     }
@@ -277,14 +303,29 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    /** Training runs on the CPU for now; asking for a GPU gives a clear message instead of a silent CPU run. */
-    private void checkDevice() {
-        if (device == Device.gpu) {
-            int gpus = ai.djl.engine.Engine.getInstance().getGpuCount();
-            throw new UsageException(gpus == 0
-                    ? "--device gpu: no usable GPU was found (DJL's PyTorch engine sees 0 CUDA devices); run with"
-                            + " --device cpu"
-                    : "--device gpu: this version of Betty for Java trains on the CPU only; run with --device cpu");
+    /** --iterations counts outer steps; the engine counts global steps. */
+    private int globalSteps(Program program) {
+        try {
+            return org.betty4j.runtime.engine.StepSchedule.globalStepsFor(program, iterations);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--iterations " + iterations + ": " + e.getMessage());
         }
+    }
+
+    /** A bar where someone watches a terminal (or when asked for), log lines elsewhere. */
+    boolean showsProgressBar() {
+        return !quiet && (progress == Progress.bar || progress == Progress.auto && System.console() != null);
+    }
+
+    /** "Demo: 12 global steps; local steps: Low 12, High 3 (outer: High)". */
+    private static String summary(Engine engine) {
+        Program program = engine.program();
+        StringBuilder counts = new StringBuilder();
+        for (ProblemNode p : program.problems()) {
+            counts.append(counts.length() == 0 ? "" : ", ").append(p.name()).append(' ')
+                    .append(engine.localSteps(p.name()));
+        }
+        return program.name() + ": " + engine.globalStep() + " global steps; local steps: " + counts + " (outer: "
+                + String.join(", ", org.betty4j.runtime.engine.StepSchedule.outerProblems(program)) + ")";
     }
 }

@@ -182,7 +182,8 @@ public final class Engine implements AutoCloseable {
             first = resume(config.resumeFrom()) + 1;
         }
         listeners.forEach(l -> l.onRunStart(this));
-        try (ProgressBar bar = config.progressBar() ? progressBar() : null) {
+        long startNanos = System.nanoTime();
+        try (ProgressBar bar = config.progressBar() && !config.quiet() ? progressBar() : null) {
             if (bar != null) {
                 bar.stepTo(first - 1);
             }
@@ -197,12 +198,16 @@ public final class Engine implements AutoCloseable {
                 }
                 if (bar != null) {
                     bar.step();
+                } else if (config.logEvery() > 0 && globalStep % config.logEvery() == 0) {
+                    logProgress(first, startNanos);
                 }
             }
             globalStep = Math.min(globalStep - 1, config.iterations());
         }
+        info("{}: {} after global step {} of {}; local steps: {}", program.name(),
+                stopReason == null ? "done" : "stopped (" + stopReason + ")", globalStep, config.iterations(),
+                localStepCounts());
         if (stopReason != null) {
-            LOG.info("{}: stopped after global step {}: {}", program.name(), globalStep, stopReason);
             if (config.checkpointEvery() > 0) {
                 checkpoint(config.checkpointFile());
             }
@@ -316,7 +321,7 @@ public final class Engine implements AutoCloseable {
                 settingsChanged.add(key + ": checkpoint " + saved.get(key) + ", this run (not set)");
             }
         }
-        LOG.info("{}: resumed from {} after global step {}", program.name(), file, step);
+        info("{}: resumed from {} after global step {}", program.name(), file, step);
         if (!settingsChanged.isEmpty()) {
             LOG.warn("{}: settings differ from checkpoint {}: {}; this run's apply from global step {} on, parameters,"
                     + " optimizer state and data position come from the checkpoint", program.name(), file,
@@ -354,7 +359,7 @@ public final class Engine implements AutoCloseable {
             program.lowersOf(node.name()).forEach(lower -> lowersParams.addAll(states.get(lower).params));
             state.jacobian.attach(new ProblemBinding(manager, state.optimizer, lowersParams));
         }
-        LOG.info("{}: {} problems, leaves {}, {} global steps", program.name(), states.size(), program.leaves(),
+        info("{}: {} problems, leaves {}, {} global steps", program.name(), states.size(), program.leaves(),
                 config.iterations());
     }
 
@@ -366,7 +371,7 @@ public final class Engine implements AutoCloseable {
                     torch.getGpuCount());
             return Device.cpu();
         }
-        LOG.info("{}: running on {}", program.name(), requested);
+        info("{}: running on {}", program.name(), requested);
         return requested;
     }
 
@@ -744,9 +749,39 @@ public final class Engine implements AutoCloseable {
 
     private void log(ProblemState problem, double loss, Cost cost) {
         if (config.logEvery() > 0 && problem.localSteps % config.logEvery() == 0) {
-            LOG.info("{} step {} (global {}): loss {} {}", problem.node.name(), problem.localSteps, globalStep,
+            info("{} step {} (global {}): loss {} {}", problem.node.name(), problem.localSteps, globalStep,
                     String.format("%.5f", loss), cost.metrics().isEmpty() ? "" : cost.metrics());
         }
+    }
+
+    /** Informational output: INFO, or DEBUG when the run is quiet. */
+    private void info(String format, Object... args) {
+        if (config.quiet()) {
+            LOG.debug(format, args);
+        } else {
+            LOG.info(format, args);
+        }
+    }
+
+    /** The progress line that replaces the progress bar where no one watches a terminal. */
+    private void logProgress(int first, long startNanos) {
+        double seconds = (System.nanoTime() - startNanos) / 1e9;
+        int done = globalStep - first + 1;
+        double rate = done / Math.max(seconds, 1e-9);
+        long left = Math.round((config.iterations() - globalStep) / rate);
+        info("{}: global step {}/{} ({}%), {} global steps/s, about {} left", program.name(), globalStep,
+                config.iterations(), 100L * globalStep / Math.max(1, config.iterations()),
+                String.format(java.util.Locale.ROOT, "%.2f", rate),
+                String.format(java.util.Locale.ROOT, "%d:%02d:%02d", left / 3600, left / 60 % 60, left % 60));
+    }
+
+    /** "Low 12, High 3": every problem's local steps so far, in the program's order. */
+    private String localStepCounts() {
+        StringBuilder counts = new StringBuilder();
+        for (ProblemState p : states.values()) {
+            counts.append(counts.length() == 0 ? "" : ", ").append(p.node.name()).append(' ').append(p.localSteps);
+        }
+        return counts.toString();
     }
 
     private ProblemState state(String problemName) {

@@ -10,6 +10,7 @@ public final class EngineConfig {
     private final long seed;
     private final int logEvery;
     private final boolean progressBar;
+    private final boolean quiet;
     private final Map<String, String> options;
     private final boolean skipNonFinite;
     private final ai.djl.Device device;
@@ -24,6 +25,7 @@ public final class EngineConfig {
         this.seed = b.seed;
         this.logEvery = b.logEvery;
         this.progressBar = b.progressBar;
+        this.quiet = b.quiet;
         this.options = Map.copyOf(b.options);
         this.skipNonFinite = b.skipNonFinite;
         this.device = b.device;
@@ -93,13 +95,22 @@ public final class EngineConfig {
         return seed;
     }
 
-    /** Log every problem's loss every this many of its local steps (0: never). */
+    /**
+     * Log every problem's loss every this many of its local steps, and (without a progress bar)
+     * the run's progress every this many global steps; 0: never.
+     */
     public int logEvery() {
         return logEvery;
     }
 
+    /** Draw a progress bar (meant for a terminal; without one, progress goes to log lines). */
     public boolean progressBar() {
         return progressBar;
+    }
+
+    /** The engine's informational lines (start, device, progress, losses, end) go to DEBUG; warnings stay. */
+    public boolean quiet() {
+        return quiet;
     }
 
     /** Program options ({@code key=value}) handed to every problem's {@code setUp}. */
@@ -112,6 +123,7 @@ public final class EngineConfig {
         private long seed = 42;
         private int logEvery = 0;
         private boolean progressBar = false;
+        private boolean quiet = false;
         private final Map<String, String> options = new LinkedHashMap<>();
         private boolean skipNonFinite;
         private ai.djl.Device device = ai.djl.Device.cpu();
@@ -189,6 +201,12 @@ public final class EngineConfig {
 
         public Builder optProgressBar(boolean progressBar) {
             this.progressBar = progressBar;
+            return this;
+        }
+
+        /** Informational lines at DEBUG instead of INFO (warnings and errors are unaffected). */
+        public Builder optQuiet(boolean quiet) {
+            this.quiet = quiet;
             return this;
         }
 
