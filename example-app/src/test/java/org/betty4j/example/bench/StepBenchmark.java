@@ -187,7 +187,11 @@ public final class StepBenchmark {
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), StepBenchmark.class.getName(), "--child",
                 program, runner, threads));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        if (!threads.equals("default")) {
+        if (threads.equals("default")) {
+            // what a user gets: nothing inherited from the shell that runs the benchmark
+            pb.environment().remove("OMP_NUM_THREADS");
+            pb.environment().remove("MKL_NUM_THREADS");
+        } else {
             pb.environment().put("OMP_NUM_THREADS", threads);
             pb.environment().put("MKL_NUM_THREADS", threads);
         }
