@@ -115,6 +115,10 @@ final class RunCommand implements Callable<Integer> {
             description = "Print the dataflow graph (text, or dot for Graphviz) with the overrides applied, then exit.")
     GraphFormat graph;
 
+    @Option(names = "--threads", paramLabel = "N",
+            description = "libtorch CPU threads (intra-op, inter-op, OpenMP); default: 1 on 2 cores or fewer, else half the cores.")
+    Integer threads;
+
     RunCommand(Supplier<Program> programFactory, PrintWriter out) {
         this.programFactory = programFactory;
         this.out = out;
@@ -162,6 +166,7 @@ final class RunCommand implements Callable<Integer> {
                 .optLogEvery(logEvery)
                 .optProgressBar(true)
                 .optOptions(programOptions)
+                .optThreads(threads == null ? 0 : threads)
                 .build();
         checkEarlyStop(program, validating);
         try (Engine engine = new Engine(program, config);
@@ -219,6 +224,9 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private void checkRunOptions() {
+        if (threads != null && threads < 1) {
+            throw new UsageException("--threads " + threads + ": must be 1 or more");
+        }
         if (iterations < 0) {
             throw new UsageException("--iterations " + iterations + ": must be 0 or more");
         }

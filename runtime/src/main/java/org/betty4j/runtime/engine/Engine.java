@@ -210,6 +210,7 @@ public final class Engine implements AutoCloseable {
     }
 
     private void setUp() {
+        Threads.apply(config.threads());
         ai.djl.engine.Engine.getEngine("PyTorch").setRandomSeed((int) config.seed());
         device = chooseDevice(config.device());
         root = NDManager.newBaseManager(device);
