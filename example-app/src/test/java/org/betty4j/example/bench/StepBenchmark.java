@@ -33,7 +33,8 @@ import org.betty4j.runtime.hypergrad.HypergradConfig;
  * inter-op and OpenMP threads to it; {@code default} sets nothing), {@code --rounds N} (each
  * round runs every case once, interleaved; medians over rounds are printed), {@code --only
  * NAME,...} (programs: baseline, mwn, hpo-aid_fd, hpo-aid_cg, hpo-aid_neumann, hpo-itd_rmad),
- * {@code --out FILE} (the Markdown table, default {@code target/benchmark.md}).
+ * {@code --out FILE} (the Markdown table, default {@code target/benchmark.md}), {@code --snapshot DIR}
+ * (where the class directories are copied for the children, default {@code target/bench-classes}).
  */
 public final class StepBenchmark {
 
@@ -67,6 +68,7 @@ public final class StepBenchmark {
         List<String> only = opts.containsKey("only") ? List.of(opts.get("only").split(",")) : null;
         Path out = Path.of(opts.getOrDefault("out", "target/benchmark.md"));
         List<Case> cases = CASES.stream().filter(c -> only == null || only.contains(c.name)).toList();
+        childClasspath = snapshot(Path.of(opts.getOrDefault("snapshot", "target/bench-classes")));
 
         // results.get(case/runner/threads) = one Result per round
         Map<String, List<Result>> results = new LinkedHashMap<>();
@@ -173,6 +175,38 @@ public final class StepBenchmark {
 
     private record Result(double msPerStep, long peakKiB, long liveStart, long liveEnd) {}
 
+    private static String childClasspath;
+
+    /**
+     * The class path for the children, with every class directory copied under {@code dir}
+     * first: a long run then keeps measuring the code it started with while the project is
+     * rebuilt.
+     */
+    private static String snapshot(Path dir) throws IOException {
+        List<String> entries = new ArrayList<>();
+        int n = 0;
+        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            Path source = Path.of(entry);
+            if (!Files.isDirectory(source)) {
+                entries.add(entry);
+                continue;
+            }
+            Path target = dir.resolve(Integer.toString(n++)).toAbsolutePath();
+            try (var walk = Files.walk(source)) {
+                for (Path p : (Iterable<Path>) walk::iterator) {
+                    Path to = target.resolve(source.relativize(p).toString());
+                    if (Files.isDirectory(p)) {
+                        Files.createDirectories(to);
+                    } else {
+                        Files.copy(p, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+            }
+            entries.add(target.toString());
+        }
+        return String.join(java.io.File.pathSeparator, entries);
+    }
+
     private static Result runChild(String program, String runner, String threads) throws IOException,
             InterruptedException {
         List<String> cmd = new ArrayList<>();
@@ -184,7 +218,7 @@ public final class StepBenchmark {
             cmd.add("-Dai.djl.pytorch.num_threads=" + n);
             cmd.add("-Dai.djl.pytorch.num_interop_threads=" + n);
         }
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), StepBenchmark.class.getName(), "--child",
+        cmd.addAll(List.of("-cp", childClasspath, StepBenchmark.class.getName(), "--child",
                 program, runner, threads));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         if (threads.equals("default")) {
