@@ -42,12 +42,12 @@ public final class StepBenchmark {
     private record Case(String name, String label, int steps, int warmup, int block, boolean hasFloor) {}
 
     private static final List<Case> CASES = List.of(
-            new Case("baseline", "baseline classifier (MLP 784-256-10, batch 100)", 160, 40, 10, true),
-            new Case("mwn", "Meta-Weight-Net (AID_FD, unroll 1)", 110, 30, 10, true),
-            new Case("hpo-aid_fd", "HPO logistic regression, unroll 100, AID_FD", 2400, 400, 100, true),
-            new Case("hpo-aid_cg", "HPO, AID_CG (3 it.)", 2400, 400, 100, true),
-            new Case("hpo-aid_neumann", "HPO, AID_NEUMANN (3 it.)", 2400, 400, 100, true),
-            new Case("hpo-itd_rmad", "HPO, ITD_RMAD", 2400, 400, 100, false));
+            new Case("baseline", "baseline classifier (MLP 784-256-10, batch 100)", 100, 30, 10, true),
+            new Case("mwn", "Meta-Weight-Net (AID_FD, unroll 1)", 80, 20, 10, true),
+            new Case("hpo-aid_fd", "HPO logistic regression, unroll 100, AID_FD", 1500, 300, 100, true),
+            new Case("hpo-aid_cg", "HPO, AID_CG (3 it.)", 1500, 300, 100, true),
+            new Case("hpo-aid_neumann", "HPO, AID_NEUMANN (3 it.)", 1500, 300, 100, true),
+            new Case("hpo-itd_rmad", "HPO, ITD_RMAD", 1500, 300, 100, false));
 
     private StepBenchmark() {}
 
