@@ -142,6 +142,10 @@ final class RunCommand implements Callable<Integer> {
 
     private PrintWriter err = new PrintWriter(System.err, true);
 
+    @Option(names = "--threads", paramLabel = "N",
+            description = "libtorch CPU threads (intra-op, inter-op, OpenMP); default: 1 on 2 cores or fewer, else half the cores.")
+    Integer threads;
+
     RunCommand(Supplier<Program> programFactory, PrintWriter out) {
         this.programFactory = programFactory;
         this.out = out;
@@ -200,6 +204,7 @@ final class RunCommand implements Callable<Integer> {
                 .optProgressBar(showsProgressBar())
                 .optQuiet(quiet)
                 .optDevice(trainOn)
+                .optThreads(threads == null ? 0 : threads)
                 .optOptions(programOptions);
         if (plan.resumeFrom() != null) {
             config.optResumeFrom(plan.resumeFrom().file());
@@ -292,6 +297,9 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private void checkRunOptions() {
+        if (threads != null && threads < 1) {
+            throw new UsageException("--threads " + threads + ": must be 1 or more");
+        }
         if (iterations < 0) {
             throw new UsageException("--iterations " + iterations + ": must be 0 or more");
         }

@@ -341,6 +341,7 @@ public final class Engine implements AutoCloseable {
     }
 
     private void setUp() {
+        Threads.apply(config.threads());
         ai.djl.engine.Engine.getEngine("PyTorch").setRandomSeed((int) config.seed());
         device = chooseDevice(config.device());
         root = NDManager.newBaseManager(device);
@@ -718,7 +719,7 @@ public final class Engine implements AutoCloseable {
         }
         double value = scalar(loss);
         if (!Double.isFinite(value)) {
-            throw new NonFiniteValueException(problem.node.name(), problem.localSteps, globalStep, "the loss", value);
+            throw FiniteGuard.lossNotFinite(problem, value, globalStep, states);
         }
         return cost;
     }
@@ -734,17 +735,7 @@ public final class Engine implements AutoCloseable {
     }
 
     private void checkFinite(ProblemState problem, NDList grads) {
-        for (int i = 0; i < grads.size(); i++) {
-            try (NDArray bad = grads.get(i).isInfinite().logicalOr(grads.get(i).isNaN()).any()) {
-                if (bad.getBoolean()) {
-                    try (NDArray firstBad = grads.get(i).sum()) {
-                        throw new NonFiniteValueException(problem.node.name(), problem.localSteps, globalStep,
-                                "the gradient of parameter '" + problem.paramNames.get(i) + "'",
-                                scalar(firstBad));
-                    }
-                }
-            }
-        }
+        FiniteGuard.check(problem, grads, globalStep, states);
     }
 
     private void log(ProblemState problem, double loss, Cost cost) {

@@ -19,8 +19,10 @@ public final class EngineConfig {
     private final java.nio.file.Path checkpointFile;
     private final java.nio.file.Path resumeFrom;
     private final boolean auditDependencies;
+    private final int threads;
 
     private EngineConfig(Builder b) {
+        this.threads = b.threads;
         this.iterations = b.iterations;
         this.seed = b.seed;
         this.logEvery = b.logEvery;
@@ -84,6 +86,11 @@ public final class EngineConfig {
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** libtorch CPU threads (intra-op, inter-op, OpenMP) set at engine start; 0: {@link Threads#automatic()}. */
+    public int threads() {
+        return threads;
     }
 
     /** Global steps: each steps every leaf problem once. */
@@ -217,6 +224,20 @@ public final class EngineConfig {
 
         public Builder optOptions(Map<String, String> values) {
             options.putAll(values);
+            return this;
+        }
+
+        private int threads;
+
+        /**
+         * libtorch's CPU threads for the run, intra-op, inter-op and OpenMP alike (default 0:
+         * automatic, see {@link Threads}). Results are bit-identical only at the same count.
+         */
+        public Builder optThreads(int threads) {
+            if (threads < 0) {
+                throw new IllegalArgumentException("threads must be >= 1, or 0 for automatic, got " + threads);
+            }
+            this.threads = threads;
             return this;
         }
 

@@ -1,0 +1,146 @@
+package org.betty4j.runtime.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.ParameterList;
+import ai.djl.training.dataset.Batch;
+import java.util.function.Function;
+import org.betty4j.runtime.data.BatchSource;
+import org.betty4j.runtime.optim.Optimizer;
+import org.betty4j.runtime.optim.Sgd;
+import org.betty4j.runtime.problem.ParameterLists;
+import org.betty4j.runtime.problem.ProblemContext;
+import org.betty4j.runtime.problem.Trainable;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The non-finite guard (float64, closed forms): it names the gradient array that is non-finite,
+ * it does not fire when only the sum it reduces with overflows, and it blames the problem whose
+ * update produced the value (with its last finite norm and its learning rate) rather than the
+ * upper problem whose loss first shows it.
+ */
+class FiniteGuardTest {
+
+    /**
+     * A bilevel program: the inner cost {@code Σ θ·λ} has the constant gradient λ, so one inner
+     * SGD step gives {@code θ₁ = θ₀ − lr·λ} exactly; the outer cost is {@code outerCost(θ)}.
+     */
+    private static Program bilevel(ToyProblem inner, ToyProblem outer, Function<NDArray, NDArray> outerCost) {
+        return Program.builder("blame")
+                .problem(ToyProblem.node("Inner", 1, inner, 1, b -> inner.theta.mul(outer.theta).sum()))
+                .problem(ToyProblem.node("Outer", 2, outer, 1, b -> outerCost.apply(inner.theta)))
+                .upperToLower("Outer", "Inner")
+                .lowerToUpper("Inner", "Outer")
+                .path("Outer", "Inner", "Outer")
+                .build();
+    }
+
+    @Test
+    void anInnerUpdateThatOverflowsIsBlamedOnTheInnerProblemNotOnTheOuterLoss() {
+        // θ₁ = 1 − 1e30·1e300 = −∞ (float64 overflow); the outer loss Σθ is then −∞
+        ToyProblem inner = new ToyProblem(new double[] {1}, 1e30f);
+        ToyProblem outer = new ToyProblem(new double[] {1e300}, 0.1f);
+        try (Engine engine = new Engine(bilevel(inner, outer, NDArray::sum),
+                EngineConfig.builder().optIterations(3).build())) {
+            NonFiniteValueException e = assertThrows(NonFiniteValueException.class, engine::run);
+            String m = e.getMessage();
+            assertEquals("Inner", e.problem(), m);
+            assertEquals(1, e.localStep(), m);
+            assertEquals(1, e.globalStep(), m);
+            assertEquals("parameter 'theta'", e.quantity(), m);
+            assertTrue(m.startsWith("Inner: its update made parameter 'theta' non-finite"), m);
+            assertTrue(m.contains("last finite norm 1.000 at local step 1"), m);
+            assertTrue(m.contains("found as Outer: the loss is -Infinity"), m);
+            assertTrue(m.contains("Lower Inner's learning rate (now 1.0E30)"), m);
+        }
+    }
+
+    @Test
+    void aFiniteButExplosiveInnerUpdateIsBlamedWithTheNormBeforeAndAfter() {
+        // θ₁ = 1 − 1e10·1e20 = −1e30 + 1, finite; the outer loss exp(−Σθ) = exp(1e30) = ∞
+        ToyProblem inner = new ToyProblem(new double[] {1}, 1e10f);
+        ToyProblem outer = new ToyProblem(new double[] {1e20}, 0.1f);
+        try (Engine engine = new Engine(bilevel(inner, outer, t -> t.sum().neg().exp()),
+                EngineConfig.builder().optIterations(3).build())) {
+            NonFiniteValueException e = assertThrows(NonFiniteValueException.class, engine::run);
+            String m = e.getMessage();
+            assertEquals("Inner", e.problem(), m);
+            assertTrue(m.contains("grew the norm of parameter 'theta' from 1.000 (last value before it) to 1.000e+30"),
+                    m);
+            assertTrue(m.contains("found as Outer: the loss is Infinity"), m);
+        }
+    }
+
+    /** Two float64 parameters a and b with a given cost. */
+    private static final class TwoArrays implements Trainable {
+        private final Function<TwoArrays, NDArray> cost;
+        NDArray a;
+        NDArray b;
+        private Optimizer optimizer;
+
+        TwoArrays(Function<TwoArrays, NDArray> cost) {
+            this.cost = cost;
+        }
+
+        @Override
+        public void setUp(ProblemContext context) {
+            NDManager m = context.manager();
+            a = m.create(new double[] {1, 2});
+            b = m.create(new double[] {0, 4});
+            a.setRequiresGradient(true);
+            b.setRequiresGradient(true);
+            optimizer = Sgd.builder().setLearningRate(1e-30f).build();
+        }
+
+        @Override
+        public ParameterList parameters() {
+            return ParameterLists.of("a", a, "b", b);
+        }
+
+        @Override
+        public Optimizer optimizer() {
+            return optimizer;
+        }
+
+        @Override
+        public BatchSource data() {
+            return new ToyProblem.EmptyBatches();
+        }
+
+        Program program() {
+            return Program.builder("two").problem(ProblemNode.builder("Two", 1, this)
+                    .costFunction((Batch batch) -> org.betty4j.runtime.problem.Cost.of(cost.apply(this))).build())
+                    .build();
+        }
+    }
+
+    @Test
+    void aNonFiniteGradientNamesItsArrayAndTheProblemStep() {
+        // d/db Σ sqrt(b) = 1/(2 sqrt(b)) is +∞ at b = 0 while the loss 1 + 2 + 0 + 2 = 5 is finite
+        TwoArrays p = new TwoArrays(t -> t.a.sum().add(t.b.sqrt().sum()));
+        try (Engine engine = new Engine(p.program(), EngineConfig.builder().optIterations(2).build())) {
+            NonFiniteValueException e = assertThrows(NonFiniteValueException.class, engine::run);
+            String m = e.getMessage();
+            assertEquals("Two", e.problem(), m);
+            assertEquals("the gradient of parameter 'b'", e.quantity(), m);
+            assertEquals(1, e.localStep(), m);
+            assertTrue(m.startsWith("Two: the gradient of parameter 'b' is Infinity at local step 1 (global step 1)"), m);
+            assertTrue(m.contains("every problem's parameters are finite"), m);
+        }
+    }
+
+    @Test
+    void aSumThatOnlyOverflowsDoesNotStopTheRun() {
+        // (a − stop(a))·1e308 is 0 with the gradient (1e308, 1e308): finite, but its sum overflows to +∞
+        TwoArrays p = new TwoArrays(t -> t.a.sub(t.a.stopGradient()).mul(1e308).sum().add(t.b.sum()));
+        try (Engine engine = new Engine(p.program(), EngineConfig.builder().optIterations(1).build())) {
+            engine.run();
+            assertEquals(1, engine.localSteps("Two"));
+            assertEquals(0, engine.skippedSteps("Two"));
+        }
+    }
+}
