@@ -16,6 +16,7 @@ import org.betty4j.runtime.engine.Program;
 import org.betty4j.runtime.metrics.EarlyStopping;
 import org.betty4j.runtime.metrics.LossPlots;
 import org.betty4j.runtime.metrics.MetricsFile;
+import org.betty4j.runtime.metrics.MlflowListener;
 import org.betty4j.runtime.metrics.ValidationListener;
 import org.betty4j.runtime.onnx.OnnxExportListener;
 import org.betty4j.runtime.onnx.OnnxExportable;
@@ -72,6 +73,15 @@ final class RunCommand implements Callable<Integer> {
             description = "At the end of the run, write DIR/<problem>.onnx for every problem that implements"
                     + " org.betty4j.runtime.onnx.OnnxExportable.")
     Path exportOnnx;
+
+    @Option(names = "--mlflow", paramLabel = "URI",
+            description = "Log parameters, every step's metrics and, at the end, the loss plots (and the metrics file)"
+                    + " to the MLflow tracking server at URI, e.g. http://127.0.0.1:5000.")
+    String mlflow;
+
+    @Option(names = "--mlflow-experiment", paramLabel = "NAME",
+            description = "MLflow experiment of the run, created when missing (default: the program's name).")
+    String mlflowExperiment;
 
     @Option(names = "--log-every", paramLabel = "N",
             description = "Log losses every N local steps (default: ${DEFAULT-VALUE}; 0: never).")
@@ -166,8 +176,9 @@ final class RunCommand implements Callable<Integer> {
         checkEarlyStop(program, validating);
         try (Engine engine = new Engine(program, config);
                 MetricsFile metrics = metricsFile == null ? null : new MetricsFile(metricsFile);
+                MlflowListener tracking = mlflowListener();
                 RunRecorder recorder = new RunRecorder(program, validating, validateEvery, outputDir, out,
-                        validationListeners(engine, metrics))) {
+                        validationListeners(engine, metrics, tracking))) {
             engine.addListener(overrides.learningRateCheck());
             engine.addListener(recorder);
             if (metrics != null) {
@@ -179,17 +190,39 @@ final class RunCommand implements Callable<Integer> {
             if (exportOnnx != null) {
                 engine.addListener(new OnnxExportListener(exportOnnx, out));
             }
+            if (tracking != null) {
+                // last: at the end of the run it uploads what the listeners before it have written
+                engine.addListener(tracking);
+            }
             engine.run();
             engine.stopReason().ifPresent(out::println);
         }
         return ProgramMain.OK;
     }
 
-    /** Who hears about validations: the metrics file and early stopping, when asked for. */
-    private List<ValidationListener> validationListeners(Engine engine, MetricsFile metrics) {
+    /** --mlflow: the listener, with the metrics file as an artifact. */
+    private MlflowListener mlflowListener() {
+        if (mlflow == null) {
+            return null;
+        }
+        MlflowListener.Builder builder = MlflowListener.builder(mlflow);
+        if (mlflowExperiment != null) {
+            builder.optExperiment(mlflowExperiment);
+        }
+        if (metricsFile != null) {
+            builder.optArtifact(metricsFile);
+        }
+        return builder.build();
+    }
+
+    /** Who hears about validations: the metrics file, MLflow and early stopping, when asked for. */
+    private List<ValidationListener> validationListeners(Engine engine, MetricsFile metrics, MlflowListener tracking) {
         List<ValidationListener> listeners = new ArrayList<>();
         if (metrics != null) {
             listeners.add(metrics);
+        }
+        if (tracking != null) {
+            listeners.add(tracking);
         }
         if (earlyStop != null) {
             listeners.add(EarlyStopping.parse(earlyStop, engine::requestStop));
@@ -224,6 +257,16 @@ final class RunCommand implements Callable<Integer> {
         }
         if (validateEvery < 0) {
             throw new UsageException("--validate-every " + validateEvery + ": must be 0 (never) or more");
+        }
+        if (mlflowExperiment != null && mlflow == null) {
+            throw new UsageException("--mlflow-experiment " + mlflowExperiment + " has no effect without --mlflow URI");
+        }
+        if (mlflow != null) {
+            try {
+                MlflowListener.builder(mlflow);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--mlflow " + mlflow + ": " + e.getMessage());
+            }
         }
         if (logEvery < 0) {
             throw new UsageException("--log-every " + logEvery + ": must be 0 (never) or more");
