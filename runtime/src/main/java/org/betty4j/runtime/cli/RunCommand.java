@@ -17,6 +17,7 @@ import org.betty4j.runtime.metrics.EarlyStopping;
 import org.betty4j.runtime.metrics.LossPlots;
 import org.betty4j.runtime.metrics.MetricsFile;
 import org.betty4j.runtime.metrics.MlflowListener;
+import org.betty4j.runtime.metrics.RunReport;
 import org.betty4j.runtime.metrics.ValidationListener;
 import org.betty4j.runtime.onnx.OnnxExportListener;
 import org.betty4j.runtime.onnx.OnnxExportable;
@@ -73,6 +74,12 @@ final class RunCommand implements Callable<Integer> {
             description = "At the end of the run, write DIR/<problem>.onnx for every problem that implements"
                     + " org.betty4j.runtime.onnx.OnnxExportable.")
     Path exportOnnx;
+
+    @Option(names = "--report", arity = "0..1", fallbackValue = "", paramLabel = "FILE",
+            description = "At the end of the run, write a self-contained HTML report (settings, graph, loss curves,"
+                    + " validations, every step's metrics) to FILE; without FILE, beside the metrics file with the"
+                    + " extension .html.")
+    String report;
 
     @Option(names = "--mlflow", paramLabel = "URI",
             description = "Log parameters, every step's metrics and, at the end, the loss plots (and the metrics file)"
@@ -174,11 +181,13 @@ final class RunCommand implements Callable<Integer> {
                 .optOptions(programOptions)
                 .build();
         checkEarlyStop(program, validating);
+        Path reportFile = reportFile();
+        RunReport runReport = reportFile == null ? null : new RunReport(reportFile);
         try (Engine engine = new Engine(program, config);
                 MetricsFile metrics = metricsFile == null ? null : new MetricsFile(metricsFile);
-                MlflowListener tracking = mlflowListener();
+                MlflowListener tracking = mlflowListener(reportFile);
                 RunRecorder recorder = new RunRecorder(program, validating, validateEvery, outputDir, out,
-                        validationListeners(engine, metrics, tracking))) {
+                        validationListeners(engine, metrics, runReport, tracking))) {
             engine.addListener(overrides.learningRateCheck());
             engine.addListener(recorder);
             if (metrics != null) {
@@ -190,6 +199,9 @@ final class RunCommand implements Callable<Integer> {
             if (exportOnnx != null) {
                 engine.addListener(new OnnxExportListener(exportOnnx, out));
             }
+            if (runReport != null) {
+                engine.addListener(runReport);
+            }
             if (tracking != null) {
                 // last: at the end of the run it uploads what the listeners before it have written
                 engine.addListener(tracking);
@@ -200,8 +212,30 @@ final class RunCommand implements Callable<Integer> {
         return ProgramMain.OK;
     }
 
-    /** --mlflow: the listener, with the metrics file as an artifact. */
-    private MlflowListener mlflowListener() {
+    /** --report: the named file, or the metrics file's name with the extension .html. */
+    private Path reportFile() {
+        if (report == null) {
+            return null;
+        }
+        if (!report.isEmpty()) {
+            return Path.of(report);
+        }
+        if (metricsFile == null) {
+            throw new UsageException("--report without a FILE writes beside the metrics file: add --metrics-file FILE"
+                    + " or name the report, --report FILE");
+        }
+        String name = metricsFile.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        String html = (dot > 0 ? name.substring(0, dot) : name) + ".html";
+        if (html.equals(name)) {
+            throw new UsageException("--report: the metrics file " + metricsFile + " already ends in .html; name the"
+                    + " report, --report FILE");
+        }
+        return metricsFile.resolveSibling(html);
+    }
+
+    /** --mlflow: the listener, with the metrics file and the report as artifacts. */
+    private MlflowListener mlflowListener(Path reportFile) {
         if (mlflow == null) {
             return null;
         }
@@ -212,14 +246,21 @@ final class RunCommand implements Callable<Integer> {
         if (metricsFile != null) {
             builder.optArtifact(metricsFile);
         }
+        if (reportFile != null) {
+            builder.optArtifact(reportFile);
+        }
         return builder.build();
     }
 
-    /** Who hears about validations: the metrics file, MLflow and early stopping, when asked for. */
-    private List<ValidationListener> validationListeners(Engine engine, MetricsFile metrics, MlflowListener tracking) {
+    /** Who hears about validations: the metrics file, the report, MLflow and early stopping, when asked for. */
+    private List<ValidationListener> validationListeners(Engine engine, MetricsFile metrics, RunReport runReport,
+            MlflowListener tracking) {
         List<ValidationListener> listeners = new ArrayList<>();
         if (metrics != null) {
             listeners.add(metrics);
+        }
+        if (runReport != null) {
+            listeners.add(runReport);
         }
         if (tracking != null) {
             listeners.add(tracking);

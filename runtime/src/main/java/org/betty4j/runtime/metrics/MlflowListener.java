@@ -11,12 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.betty4j.runtime.engine.Engine;
-import org.betty4j.runtime.engine.EngineConfig;
 import org.betty4j.runtime.engine.EngineListener;
 import org.betty4j.runtime.engine.ProblemNode;
 import org.betty4j.runtime.problem.Cost;
@@ -115,7 +113,8 @@ public final class MlflowListener implements EngineListener, ValidationListener,
             artifactTarget(""); // refuse an artifact store we cannot write to, before any training
         }
         List<Service.Param> params = new ArrayList<>();
-        parameters(engine).forEach((k, v) -> params.add(Service.Param.newBuilder().setKey(k).setValue(v).build()));
+        RunSettings.of(engine).forEach((k, v) -> params.add(Service.Param.newBuilder().setKey(k)
+                .setValue(v.length() <= MAX_PARAM_VALUE ? v : v.substring(0, MAX_PARAM_VALUE - 3) + "...").build()));
         for (int i = 0; i < params.size(); i += MAX_PARAMS_PER_BATCH) {
             List<Service.Param> chunk = params.subList(i, Math.min(params.size(), i + MAX_PARAMS_PER_BATCH));
             call("log the run's parameters", () -> client.logBatch(runId, List.of(), chunk, List.of()));
@@ -130,32 +129,6 @@ public final class MlflowListener implements EngineListener, ValidationListener,
             throw new IllegalArgumentException("MLflow experiment name " + name + " contains both ' and \"");
         }
         return "name = " + quote + name + quote;
-    }
-
-    /** The settings of a run as MLflow parameters: the engine's, then every problem's, then the program options. */
-    static Map<String, String> parameters(Engine engine) {
-        Map<String, String> p = new LinkedHashMap<>();
-        EngineConfig config = engine.config();
-        p.put("program", engine.program().name());
-        p.put("iterations", Integer.toString(config.iterations()));
-        p.put("seed", Long.toString(config.seed()));
-        p.put("device", engine.device().toString());
-        p.put("data_type", config.dataType().name());
-        for (ProblemNode problem : engine.program().problems()) {
-            String prefix = problem.name() + ".";
-            p.put(prefix + "level", Integer.toString(problem.level()));
-            p.put(prefix + "unroll_steps", Integer.toString(problem.unrollSteps()));
-            p.put(prefix + "hypergrad", problem.hypergrad().toString());
-            p.put(prefix + "warmup_steps", Integer.toString(problem.warmupSteps()));
-            p.put(prefix + "gradient_accumulation", Integer.toString(problem.gradientAccumulation()));
-            p.put(prefix + "clip_grad_norm", Double.toString(problem.clipGradNorm()));
-        }
-        config.options().forEach((k, v) -> p.put("option." + k, truncate(v)));
-        return p;
-    }
-
-    private static String truncate(String value) {
-        return value.length() <= MAX_PARAM_VALUE ? value : value.substring(0, MAX_PARAM_VALUE - 3) + "...";
     }
 
     @Override
