@@ -51,21 +51,29 @@ final class TorchScriptGradModule {
 
     /** Writes the archive to {@code file}. */
     static void write(Path file) throws IOException {
+        write(file, CLASS_NAME, CODE);
+    }
+
+    /**
+     * Writes a TorchScript archive of one parameterless module: {@code code} declares
+     * {@code class <className>(Module)} as libtorch's importer reads it.
+     */
+    static void write(Path file, String className, String code) throws IOException {
         try (OutputStream os = Files.newOutputStream(file); ZipOutputStream zip = new ZipOutputStream(os)) {
-            stored(zip, "archive/data.pkl", dataPickle());
-            stored(zip, "archive/code/__torch__.py", CODE.getBytes(StandardCharsets.UTF_8));
+            stored(zip, "archive/data.pkl", dataPickle(className));
+            stored(zip, "archive/code/__torch__.py", code.getBytes(StandardCharsets.UTF_8));
             stored(zip, "archive/constants.pkl", new byte[] {(byte) 0x80, 0x02, ')', '.'});
             stored(zip, "archive/version", "3".getBytes(StandardCharsets.US_ASCII));
             stored(zip, "archive/byteorder", "little".getBytes(StandardCharsets.US_ASCII));
         }
     }
 
-    /** Protocol-2 pickle of an instance of __torch__.CLASS_NAME with state {'training': True}. */
-    private static byte[] dataPickle() {
+    /** Protocol-2 pickle of an instance of __torch__.className with state {'training': True}. */
+    private static byte[] dataPickle(String className) {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         b.write(0x80); // PROTO
         b.write(0x02);
-        b.writeBytes(("c__torch__\n" + CLASS_NAME + "\n").getBytes(StandardCharsets.US_ASCII)); // GLOBAL
+        b.writeBytes(("c__torch__\n" + className + "\n").getBytes(StandardCharsets.US_ASCII)); // GLOBAL
         b.write(')'); // EMPTY_TUPLE
         b.write(0x81); // NEWOBJ
         b.write('}'); // EMPTY_DICT

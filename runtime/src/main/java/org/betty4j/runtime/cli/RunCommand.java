@@ -16,6 +16,8 @@ import org.betty4j.runtime.engine.Program;
 import org.betty4j.runtime.metrics.EarlyStopping;
 import org.betty4j.runtime.metrics.LossPlots;
 import org.betty4j.runtime.metrics.MetricsFile;
+import org.betty4j.runtime.metrics.MlflowListener;
+import org.betty4j.runtime.metrics.RunReport;
 import org.betty4j.runtime.metrics.ValidationListener;
 import org.betty4j.runtime.onnx.OnnxExportListener;
 import org.betty4j.runtime.onnx.OnnxExportable;
@@ -92,6 +94,21 @@ final class RunCommand implements Callable<Integer> {
             description = "At the end of the run, write DIR/<problem>.onnx for every problem that implements"
                     + " org.betty4j.runtime.onnx.OnnxExportable.")
     Path exportOnnx;
+
+    @Option(names = "--report", arity = "0..1", fallbackValue = "", paramLabel = "FILE",
+            description = "At the end of the run, write a self-contained HTML report (settings, graph, loss curves,"
+                    + " validations, every step's metrics) to FILE; without FILE, beside the metrics file with the"
+                    + " extension .html.")
+    String report;
+
+    @Option(names = "--mlflow", paramLabel = "URI",
+            description = "Log parameters, every step's metrics and, at the end, the loss plots (and the metrics file)"
+                    + " to the MLflow tracking server at URI, e.g. http://127.0.0.1:5000.")
+    String mlflow;
+
+    @Option(names = "--mlflow-experiment", paramLabel = "NAME",
+            description = "MLflow experiment of the run, created when missing (default: the program's name).")
+    String mlflowExperiment;
 
     @Option(names = "--log-every", paramLabel = "N",
             description = "Log each problem's loss every N of its local steps, and (without a progress bar) the"
@@ -211,11 +228,14 @@ final class RunCommand implements Callable<Integer> {
             out.println("resuming from " + plan.resumeFrom().file() + " after global step "
                     + plan.resumeFrom().globalStep());
         }
+        Path reportFile = reportFile();
+        RunReport runReport = reportFile == null ? null : new RunReport(reportFile);
         try (Engine engine = new Engine(program, config.build());
                 MetricsFile metrics = metricsFile == null ? null : plan.resumeFrom() == null
                         ? new MetricsFile(metricsFile) : MetricsFile.resumed(metricsFile, plan.resumedAfter());
+                MlflowListener tracking = mlflowListener(reportFile);
                 RunRecorder recorder = new RunRecorder(program, validating, validateEvery, outputDir,
-                        plan.resumedAfter(), out, validationListeners(engine, metrics))) {
+                        plan.resumedAfter(), out, validationListeners(engine, metrics, runReport, tracking))) {
             // first: checks that must pass before anything is written
             engine.addListener(persistence.atRunStart(options, plan, err));
             engine.addListener(overrides.learningRateCheck());
@@ -228,6 +248,13 @@ final class RunCommand implements Callable<Integer> {
             }
             if (exportOnnx != null) {
                 engine.addListener(new OnnxExportListener(exportOnnx, out));
+            }
+            if (runReport != null) {
+                engine.addListener(runReport);
+            }
+            if (tracking != null) {
+                // last: at the end of the run it uploads what the listeners before it have written
+                engine.addListener(tracking);
             }
             if (plan.checkpoints() != null) {
                 // last: a checkpoint follows the step's lines in the metrics and CSV files
@@ -260,14 +287,64 @@ final class RunCommand implements Callable<Integer> {
             outputs.add(PersistenceOptions.Output.directory("--export-onnx", exportOnnx, program.problems().stream()
                     .filter(p -> p.trainable() instanceof OnnxExportable).map(p -> p.name() + ".onnx").toList(), true));
         }
+        if (report != null) {
+            outputs.add(PersistenceOptions.Output.file("--report", reportFile(), true));
+        }
         return outputs;
     }
 
-    /** Who hears about validations: the metrics file and early stopping, when asked for. */
-    private List<ValidationListener> validationListeners(Engine engine, MetricsFile metrics) {
+    /** --report: the named file, or the metrics file's name with the extension .html. */
+    private Path reportFile() {
+        if (report == null) {
+            return null;
+        }
+        if (!report.isEmpty()) {
+            return Path.of(report);
+        }
+        if (metricsFile == null) {
+            throw new UsageException("--report without a FILE writes beside the metrics file: add --metrics-file FILE"
+                    + " or name the report, --report FILE");
+        }
+        String name = metricsFile.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        String html = (dot > 0 ? name.substring(0, dot) : name) + ".html";
+        if (html.equals(name)) {
+            throw new UsageException("--report: the metrics file " + metricsFile + " already ends in .html; name the"
+                    + " report, --report FILE");
+        }
+        return metricsFile.resolveSibling(html);
+    }
+
+    /** --mlflow: the listener, with the metrics file and the report as artifacts. */
+    private MlflowListener mlflowListener(Path reportFile) {
+        if (mlflow == null) {
+            return null;
+        }
+        MlflowListener.Builder builder = MlflowListener.builder(mlflow);
+        if (mlflowExperiment != null) {
+            builder.optExperiment(mlflowExperiment);
+        }
+        if (metricsFile != null) {
+            builder.optArtifact(metricsFile);
+        }
+        if (reportFile != null) {
+            builder.optArtifact(reportFile);
+        }
+        return builder.build();
+    }
+
+    /** Who hears about validations: the metrics file, the report, MLflow and early stopping, when asked for. */
+    private List<ValidationListener> validationListeners(Engine engine, MetricsFile metrics, RunReport runReport,
+            MlflowListener tracking) {
         List<ValidationListener> listeners = new ArrayList<>();
         if (metrics != null) {
             listeners.add(metrics);
+        }
+        if (runReport != null) {
+            listeners.add(runReport);
+        }
+        if (tracking != null) {
+            listeners.add(tracking);
         }
         if (earlyStop != null) {
             listeners.add(EarlyStopping.parse(earlyStop, engine::requestStop));
@@ -305,6 +382,16 @@ final class RunCommand implements Callable<Integer> {
         }
         if (validateEvery < 0) {
             throw new UsageException("--validate-every " + validateEvery + ": must be 0 (never) or more");
+        }
+        if (mlflowExperiment != null && mlflow == null) {
+            throw new UsageException("--mlflow-experiment " + mlflowExperiment + " has no effect without --mlflow URI");
+        }
+        if (mlflow != null) {
+            try {
+                MlflowListener.builder(mlflow);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--mlflow " + mlflow + ": " + e.getMessage());
+            }
         }
         if (logEvery < 0) {
             throw new UsageException("--log-every " + logEvery + ": must be 0 (never) or more");

@@ -346,15 +346,23 @@ public final class Engine implements AutoCloseable {
         device = chooseDevice(config.device());
         root = NDManager.newBaseManager(device);
         Precision.check(root, config.dataType());
+        if (config.computeType() != ai.djl.ndarray.types.DataType.FLOAT32) {
+            org.betty4j.runtime.autograd.MixedPrecision.check(root, config.computeType());
+            LOG.info("{}: mixed precision, FLOAT32 parameters and {} compute{}", program.name(), config.computeType(),
+                    config.lossScaling() == null ? "" : ", dynamic loss scaling");
+        }
         for (ProblemNode node : program.problems()) {
             NDManager manager = root.newSubManager();
             ProblemContext context = new ProblemContext(node.name(), manager, seedFor(node.name()), config.options(),
-                    config.iterations(), config.dataType());
+                    config.iterations(), config.dataType(), config.computeType());
             node.trainable().setUp(context);
             contexts.add(context);
             ProblemState state = new ProblemState(node, manager, methods.get(node.name()),
                     program.lowersOf(node.name()));
             states.put(node.name(), state);
+            if (config.lossScaling() != null) {
+                state.scaler = config.lossScaling().get();
+            }
             state.asNode = accumulationNode(state);
             NDList lowersParams = new NDList();
             program.lowersOf(node.name()).forEach(lower -> lowersParams.addAll(states.get(lower).params));
@@ -434,9 +442,25 @@ public final class Engine implements AutoCloseable {
                     auditDependencies(problem, cost.loss());
                 }
                 Map<String, Double> diagnostics = new java.util.TreeMap<>();
-                grads = gradient(problem, cost.loss(), diagnostics);
+                // under loss scaling every term is linear in the loss, hypergradients included
+                grads = gradient(problem, problem.scaler == null ? cost.loss() : cost.loss().mul(problem.scaler.scale()),
+                        diagnostics);
                 for (Map.Entry<String, Double> d : diagnostics.entrySet()) {
                     cost = cost.withMetric(d.getKey(), d.getValue());
+                }
+            }
+            if (problem.scaler != null) {
+                double scale = problem.scaler.scale();
+                grads = unscale(grads, scale);
+                cost = cost.withMetric("loss_scale", scale);
+                if (!problem.scaler.update(allFinite(grads))) {
+                    // GradScaler's rule: an overflow skips this update (and what was accumulated)
+                    problem.clearAccumulated();
+                    problem.skippedSteps++;
+                    LOG.debug("{}: local step {}: gradient overflowed at loss scale {}; update skipped, scale now {}",
+                            node.name(), problem.localSteps, scale, problem.scaler.scale());
+                    report(problem, cost, notify);
+                    return;
                 }
             }
             checkFinite(problem, grads);
@@ -455,13 +479,7 @@ public final class Engine implements AutoCloseable {
                     u.requireComplete(problem.jacobian);
                 }
             }
-            double loss = scalar(cost.loss());
-            log(problem, loss, cost);
-            if (notify) {
-                for (EngineListener l : listeners) {
-                    l.onProblemStep(node, problem.localSteps, globalStep, loss, cost);
-                }
-            }
+            report(problem, cost, notify);
         } catch (NonFiniteValueException e) {
             if (!config.skipNonFinite()) {
                 throw e;
@@ -555,6 +573,39 @@ public final class Engine implements AutoCloseable {
                         () -> evaluate(problem).loss(), problem.node.hypergrad(), Autograd.get());
             }
         };
+    }
+
+    /** Logs a step and tells the listeners. */
+    private void report(ProblemState problem, Cost cost, boolean notify) {
+        double loss = scalar(cost.loss());
+        log(problem, loss, cost);
+        if (notify) {
+            for (EngineListener l : listeners) {
+                l.onProblemStep(problem.node, problem.localSteps, globalStep, loss, cost);
+            }
+        }
+    }
+
+    private static NDList unscale(NDList grads, double scale) {
+        try (GradMode off = GradMode.disabled()) {
+            NDList out = new NDList(grads.size());
+            for (NDArray g : grads) {
+                out.add(g.div(scale));
+            }
+            return out;
+        }
+    }
+
+    private static boolean allFinite(NDList grads) {
+        for (NDArray g : grads) {
+            // one sum per array: NaN or infinity anywhere makes it non-finite (see performance.md)
+            try (NDArray sum = g.sum()) {
+                if (!Double.isFinite(scalar(sum))) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /** A one-element array's value, whatever its floating type (half precision cannot be read directly). */

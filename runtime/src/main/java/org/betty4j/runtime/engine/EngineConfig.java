@@ -21,8 +21,13 @@ public final class EngineConfig {
     private final boolean auditDependencies;
     private final int threads;
 
+    private final ai.djl.ndarray.types.DataType computeType;
+    private final java.util.function.Supplier<org.betty4j.runtime.optim.LossScaler> lossScaling;
+
     private EngineConfig(Builder b) {
         this.threads = b.threads;
+        this.computeType = b.computeType;
+        this.lossScaling = b.lossScaling;
         this.iterations = b.iterations;
         this.seed = b.seed;
         this.logEvery = b.logEvery;
@@ -59,6 +64,20 @@ public final class EngineConfig {
      */
     public ai.djl.ndarray.types.DataType dataType() {
         return dataType;
+    }
+
+    /**
+     * The type matrix products are computed in under mixed precision
+     * ({@code ProblemContext.computeType()}, used by {@code MixedPrecision}); FLOAT32 when the
+     * run uses no mixed precision.
+     */
+    public ai.djl.ndarray.types.DataType computeType() {
+        return computeType;
+    }
+
+    /** Makes each problem's loss scaler under FLOAT16 mixed precision; null otherwise. */
+    public java.util.function.Supplier<org.betty4j.runtime.optim.LossScaler> lossScaling() {
+        return lossScaling;
     }
 
     /** Write a checkpoint every this many global steps (0: never). */
@@ -139,6 +158,34 @@ public final class EngineConfig {
         /** Precision for problems' parameters and data: FLOAT32 (default), FLOAT64, BFLOAT16 or FLOAT16. */
         public Builder optDataType(ai.djl.ndarray.types.DataType dataType) {
             this.dataType = Precision.requireFloating(dataType);
+            return this;
+        }
+
+        private ai.djl.ndarray.types.DataType computeType = ai.djl.ndarray.types.DataType.FLOAT32;
+        private java.util.function.Supplier<org.betty4j.runtime.optim.LossScaler> lossScaling;
+        private boolean lossScalingSet;
+
+        /**
+         * Mixed precision: parameters and data stay FLOAT32 (the master copy the optimizers
+         * update) and layers computed through {@code MixedPrecision} run in {@code compute},
+         * BFLOAT16 or FLOAT16 (FLOAT32: off). FLOAT16 comes with dynamic loss scaling, one
+         * {@link org.betty4j.runtime.optim.LossScaler} with GradScaler's defaults per problem
+         * unless {@link #optLossScaling} says otherwise.
+         */
+        public Builder optMixedPrecision(ai.djl.ndarray.types.DataType compute) {
+            if (compute != ai.djl.ndarray.types.DataType.FLOAT32
+                    && !org.betty4j.runtime.autograd.MixedPrecision.isLowPrecision(compute)) {
+                throw new IllegalArgumentException("mixed-precision compute type " + compute.name()
+                        + " is not supported; use BFLOAT16, FLOAT16, or FLOAT32 for none");
+            }
+            this.computeType = compute;
+            return this;
+        }
+
+        /** How each problem's loss scaler is made under FLOAT16 mixed precision (a new one per problem). */
+        public Builder optLossScaling(java.util.function.Supplier<org.betty4j.runtime.optim.LossScaler> scalers) {
+            this.lossScaling = java.util.Objects.requireNonNull(scalers, "scalers");
+            this.lossScalingSet = true;
             return this;
         }
 
@@ -242,6 +289,19 @@ public final class EngineConfig {
         }
 
         public EngineConfig build() {
+            ai.djl.ndarray.types.DataType fp32 = ai.djl.ndarray.types.DataType.FLOAT32;
+            if (computeType != fp32 && dataType != fp32) {
+                throw new IllegalArgumentException("mixed precision (" + computeType.name() + " compute) keeps FLOAT32 "
+                        + "master parameters, but the data type is " + dataType.name() + ": leave optDataType at FLOAT32");
+            }
+            if (lossScalingSet && computeType != ai.djl.ndarray.types.DataType.FLOAT16) {
+                throw new IllegalArgumentException("loss scaling is for FLOAT16 mixed precision, but the compute type is "
+                        + computeType.name() + (computeType == ai.djl.ndarray.types.DataType.BFLOAT16
+                        ? " (BFLOAT16 has FLOAT32's exponent range and needs none)" : ""));
+            }
+            if (computeType == ai.djl.ndarray.types.DataType.FLOAT16 && lossScaling == null) {
+                lossScaling = () -> org.betty4j.runtime.optim.LossScaler.builder().build();
+            }
             return new EngineConfig(this);
         }
     }

@@ -37,9 +37,10 @@ final class Precision {
         if (type == DataType.BFLOAT16 && "PyTorch".equals(parent.getEngine().getEngineName())) {
             // DJL's PyTorch JNI maps no bf16 scalar type: creating or casting to it aborts the
             // whole JVM ("terminate called without an active exception"), so refuse up front
-            throw new IllegalStateException("precision BFLOAT16 is not supported by DJL's PyTorch engine "
-                    + parent.getEngine().getVersion() + " (its native layer has no bf16 type; any bf16 array aborts "
-                    + "the JVM); use FLOAT16 for half precision, or FLOAT32");
+            throw new IllegalStateException("precision BFLOAT16 for parameters and data is not supported by DJL's "
+                    + "PyTorch engine " + parent.getEngine().getVersion() + " (its native layer has no bf16 type; any "
+                    + "bf16 array aborts the JVM); for bf16 compute use mixed precision, "
+                    + "EngineConfig.optMixedPrecision(BFLOAT16), which keeps FLOAT32 parameters; or FLOAT16, or FLOAT32");
         }
         try (NDManager m = parent.newSubManager()) {
             NDArray x = m.ones(new Shape(4, 4), type);

@@ -33,6 +33,8 @@ final class ProblemState implements AutoCloseable {
     Batch lastBatch;
     int localSteps;
     int skippedSteps;
+    /** Dynamic loss scaling under FLOAT16 mixed precision; null otherwise. */
+    org.betty4j.runtime.optim.LossScaler scaler;
     /** Running mean of the gradients of an update being accumulated; null when none. */
     private NDList accumulated;
     private int accumulatedSteps;

@@ -31,6 +31,7 @@ public final class LossPlots implements EngineListener {
     private final Map<String, List<double[]>> losses = new LinkedHashMap<>();
     private final List<Path> written = new ArrayList<>();
 
+    /** @param directory where {@link #onRunEnd} writes the charts; null: nowhere (use {@link #pngs}) */
     public LossPlots(Path directory) {
         this.directory = directory;
     }
@@ -44,7 +45,23 @@ public final class LossPlots implements EngineListener {
 
     @Override
     public void onRunEnd(Engine engine) {
-        write(engine.program().name());
+        if (directory != null) {
+            write(engine.program().name());
+        }
+    }
+
+    /** Every problem's chart as PNG bytes, by problem, in the order problems first stepped. */
+    public Map<String, byte[]> pngs(String programName) {
+        Map<String, byte[]> out = new LinkedHashMap<>();
+        try {
+            for (Map.Entry<String, List<double[]>> e : losses.entrySet()) {
+                out.put(e.getKey(), BitmapEncoder.getBitmapBytes(chart(programName, e.getKey(), e.getValue()),
+                        BitmapEncoder.BitmapFormat.PNG));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot render the loss plots: " + e.getMessage(), e);
+        }
+        return out;
     }
 
     /** Writes every problem's chart now; returns the files. */

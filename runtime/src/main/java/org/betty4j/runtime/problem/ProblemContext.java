@@ -21,15 +21,32 @@ public final class ProblemContext {
     private final int globalSteps;
     private final DataType dataType;
     private final java.util.Set<String> asked = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final DataType computeType;
 
     public ProblemContext(String problemName, NDManager manager, long seed, Map<String, String> options, int globalSteps,
             DataType dataType) {
+        this(problemName, manager, seed, options, globalSteps, dataType, DataType.FLOAT32);
+    }
+
+    public ProblemContext(String problemName, NDManager manager, long seed, Map<String, String> options, int globalSteps,
+            DataType dataType, DataType computeType) {
         this.problemName = Objects.requireNonNull(problemName, "problemName");
         this.manager = Objects.requireNonNull(manager, "manager");
         this.seed = seed;
         this.options = Map.copyOf(options);
         this.globalSteps = globalSteps;
         this.dataType = Objects.requireNonNull(dataType, "dataType");
+        this.computeType = Objects.requireNonNull(computeType, "computeType");
+    }
+
+    /**
+     * The type to compute matrix products in under mixed precision: hand it to
+     * {@code MixedPrecision.linear} or {@code MixedPrecision.forward}. FLOAT32 (no mixed
+     * precision) unless the run asked for BFLOAT16 or FLOAT16; parameters and data stay in
+     * {@link #dataType()} either way.
+     */
+    public DataType computeType() {
+        return computeType;
     }
 
     /**
