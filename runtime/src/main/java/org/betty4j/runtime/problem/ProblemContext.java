@@ -66,6 +66,20 @@ public final class ProblemContext {
         return new Random(seed);
     }
 
+    /**
+     * The learning rate this problem should use: the run's override ({@code --lr <problem>=RATE}
+     * on the generated command line, the program option {@link #learningRateKey}) or
+     * {@code defaultRate}.
+     */
+    public float learningRate(float defaultRate) {
+        return option(learningRateKey(problemName)).map(Float::parseFloat).orElse(defaultRate);
+    }
+
+    /** The program option that carries a learning-rate override for {@code problem}. */
+    public static String learningRateKey(String problem) {
+        return problem + ".lr";
+    }
+
     /** A program option given as {@code key=value}, if any. */
     public Optional<String> option(String key) {
         return Optional.ofNullable(options.get(key));
