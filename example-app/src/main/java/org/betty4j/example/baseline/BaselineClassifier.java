@@ -1,18 +1,15 @@
 package org.betty4j.example.baseline;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.nn.ParameterList;
 import ai.djl.training.dataset.Batch;
 import org.betty4j.annotations.Level;
 import org.betty4j.annotations.TrainingStep;
 import org.betty4j.example.data.FashionMnistSplits;
 import org.betty4j.example.model.ExperimentData;
 import org.betty4j.example.model.ImageClassifier;
-import org.betty4j.runtime.data.BatchSource;
-import org.betty4j.runtime.optim.Optimizer;
 import org.betty4j.runtime.problem.Cost;
+import org.betty4j.runtime.problem.Problem;
 import org.betty4j.runtime.problem.ProblemContext;
-import org.betty4j.runtime.problem.Trainable;
 
 /**
  * The baseline: the same classifier, data and optimizer as the reweighting program's level 1,
@@ -20,19 +17,18 @@ import org.betty4j.runtime.problem.Trainable;
  * the same seed draws the same initialization and batch order as the reweighted classifier.
  */
 @Level(value = 1, name = "Classifier")
-public class BaselineClassifier implements Trainable {
+public class BaselineClassifier extends Problem {
 
     private ImageClassifier model;
-    private BatchSource data;
-    private Optimizer optimizer;
 
     @Override
     public void setUp(ProblemContext context) {
         FashionMnistSplits splits = ExperimentData.forContext(context);
         model = ImageClassifier.create(context.manager(), splits.train().pixelsPerImage(), 256,
                 context.dataType());
-        data = ExperimentData.batches(context, splits.train(), 100);
-        optimizer = ImageClassifier.optimizer(context);
+        model(model.block());
+        data(ExperimentData.batches(context, splits.train(), 100));
+        optimizer(ImageClassifier.optimizer(context));
     }
 
     @TrainingStep
@@ -45,20 +41,5 @@ public class BaselineClassifier implements Trainable {
 
     public ImageClassifier model() {
         return model;
-    }
-
-    @Override
-    public ParameterList parameters() {
-        return model.block().getParameters();
-    }
-
-    @Override
-    public Optimizer optimizer() {
-        return optimizer;
-    }
-
-    @Override
-    public BatchSource data() {
-        return data;
     }
 }

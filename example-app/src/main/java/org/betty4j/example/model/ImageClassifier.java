@@ -9,7 +9,6 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
-import org.betty4j.runtime.cli.ProgramMain;
 import org.betty4j.runtime.data.ImageSet;
 import org.betty4j.runtime.optim.LearningRateSchedule;
 import org.betty4j.runtime.optim.Optimizer;
@@ -54,8 +53,7 @@ public final class ImageClassifier {
      * overrides the base rate.
      */
     public static Optimizer optimizer(ProblemContext context) {
-        float lr = context.option(ProgramMain.learningRateKey(context.problemName()))
-                .map(Float::parseFloat).orElse(0.1f);
+        float lr = context.learningRate(0.1f);
         return Sgd.builder()
                 .setLearningRate(lr)
                 .optMomentum(0.9f)

@@ -1,7 +1,6 @@
 package org.betty4j.example.reweighting;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.nn.ParameterList;
 import ai.djl.training.dataset.Batch;
 import org.betty4j.annotations.Hypergrad;
 import org.betty4j.annotations.HypergradMethod;
@@ -11,11 +10,9 @@ import org.betty4j.annotations.TrainingStep;
 import org.betty4j.example.data.FashionMnistSplits;
 import org.betty4j.example.model.ExperimentData;
 import org.betty4j.example.model.ImageClassifier;
-import org.betty4j.runtime.data.BatchSource;
-import org.betty4j.runtime.optim.Optimizer;
 import org.betty4j.runtime.problem.Cost;
+import org.betty4j.runtime.problem.Problem;
 import org.betty4j.runtime.problem.ProblemContext;
-import org.betty4j.runtime.problem.Trainable;
 
 /**
  * Level 1: the image classifier, trained on the long-tailed set with per-sample weights from
@@ -25,23 +22,22 @@ import org.betty4j.runtime.problem.Trainable;
  */
 @Level(1)
 @Hypergrad(HypergradMethod.AID_FD)
-public class Classifier implements Trainable {
+public class Classifier extends Problem {
 
     /** The weighting network: its current parameters weight this cost. */
     @Upper
     MetaWeightNet weighting;
 
     private ImageClassifier model;
-    private BatchSource data;
-    private Optimizer optimizer;
 
     @Override
     public void setUp(ProblemContext context) {
         FashionMnistSplits splits = ExperimentData.forContext(context);
         model = ImageClassifier.create(context.manager(), splits.train().pixelsPerImage(), 256,
                 context.dataType());
-        data = ExperimentData.batches(context, splits.train(), 100);
-        optimizer = ImageClassifier.optimizer(context);
+        model(model.block());
+        data(ExperimentData.batches(context, splits.train(), 100));
+        optimizer(ImageClassifier.optimizer(context));
     }
 
     /**
@@ -63,20 +59,5 @@ public class Classifier implements Trainable {
     /** The trained network, for evaluation. */
     public ImageClassifier model() {
         return model;
-    }
-
-    @Override
-    public ParameterList parameters() {
-        return model.block().getParameters();
-    }
-
-    @Override
-    public Optimizer optimizer() {
-        return optimizer;
-    }
-
-    @Override
-    public BatchSource data() {
-        return data;
     }
 }

@@ -1,7 +1,6 @@
 package org.betty4j.example.reweighting;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.nn.ParameterList;
 import ai.djl.training.dataset.Batch;
 import org.betty4j.annotations.Level;
 import org.betty4j.annotations.Lower;
@@ -10,13 +9,10 @@ import org.betty4j.example.data.FashionMnistSplits;
 import org.betty4j.example.model.ExperimentData;
 import org.betty4j.example.model.ImageClassifier;
 import org.betty4j.example.model.WeightNet;
-import org.betty4j.runtime.cli.ProgramMain;
-import org.betty4j.runtime.data.BatchSource;
 import org.betty4j.runtime.optim.Adam;
-import org.betty4j.runtime.optim.Optimizer;
 import org.betty4j.runtime.problem.Cost;
+import org.betty4j.runtime.problem.Problem;
 import org.betty4j.runtime.problem.ProblemContext;
-import org.betty4j.runtime.problem.Trainable;
 
 /**
  * Level 2: the Meta-Weight-Net (Shu et al. 2019), an MLP 1-100-1 with a sigmoid that maps a
@@ -25,7 +21,7 @@ import org.betty4j.runtime.problem.Trainable;
  * through the classifier's best-response Jacobian (AID-FD, the default).
  */
 @Level(2)
-public class MetaWeightNet implements Trainable {
+public class MetaWeightNet extends Problem {
 
     /** Program option overriding the meta learning rate (Adam); {@code --lr MetaWeightNet=RATE} also does. */
     public static final String META_LR_OPTION = "meta-lr";
@@ -35,18 +31,15 @@ public class MetaWeightNet implements Trainable {
     Classifier classifier;
 
     private WeightNet net;
-    private BatchSource data;
-    private Optimizer optimizer;
 
     @Override
     public void setUp(ProblemContext context) {
         FashionMnistSplits splits = ExperimentData.forContext(context);
         net = new WeightNet(context.manager(), 100, context.dataType());
-        data = ExperimentData.batches(context, splits.meta(), splits.meta().count());
-        float lr = context.option(ProgramMain.learningRateKey(context.problemName()))
-                .or(() -> context.option(META_LR_OPTION))
-                .map(Float::parseFloat).orElse(1e-3f);
-        optimizer = Adam.builder().optLearningRate(lr).build();
+        model(net.block());
+        data(ExperimentData.batches(context, splits.meta(), splits.meta().count()));
+        float metaLr = context.option(META_LR_OPTION).map(Float::parseFloat).orElse(1e-3f);
+        optimizer(Adam.builder().optLearningRate(context.learningRate(metaLr)).build());
     }
 
     /** The weight of each sample from its loss; {@code losses} shape (batch), result (batch). */
@@ -60,20 +53,5 @@ public class MetaWeightNet implements Trainable {
         NDArray labels = batch.getLabels().head();
         NDArray loss = ImageClassifier.perSampleCrossEntropy(logits, labels).mean();
         return Cost.of(loss).withMetric("meta accuracy", ImageClassifier.accuracy(logits, labels));
-    }
-
-    @Override
-    public ParameterList parameters() {
-        return net.block().getParameters();
-    }
-
-    @Override
-    public Optimizer optimizer() {
-        return optimizer;
-    }
-
-    @Override
-    public BatchSource data() {
-        return data;
     }
 }

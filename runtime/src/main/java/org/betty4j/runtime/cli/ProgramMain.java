@@ -30,7 +30,7 @@ public final class ProgramMain {
      * {@code setUp}: {@code context.option(ProgramMain.learningRateKey(context.problemName()))}.
      */
     public static String learningRateKey(String problem) {
-        return problem + ".lr";
+        return org.betty4j.runtime.problem.ProblemContext.learningRateKey(problem);
     }
 
     /**

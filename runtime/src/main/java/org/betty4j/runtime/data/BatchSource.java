@@ -10,6 +10,15 @@ import ai.djl.training.dataset.Batch;
  */
 public interface BatchSource {
 
+    /**
+     * A source of empty batches, one per step, for a problem whose cost reads no data; the
+     * default of {@link org.betty4j.runtime.problem.Trainable#data()}. Each call returns a new
+     * source (it counts the batches it served, for checkpoints).
+     */
+    static BatchSource none() {
+        return new NoData();
+    }
+
     /** The next batch, in a fresh sub-manager of {@code parent}. */
     Batch next(NDManager parent);
 

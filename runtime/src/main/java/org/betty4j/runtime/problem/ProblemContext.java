@@ -85,6 +85,20 @@ public final class ProblemContext {
     }
 
     /**
+     * The learning rate this problem should use: the run's override ({@code --lr <problem>=RATE}
+     * on the generated command line, the program option {@link #learningRateKey}) or
+     * {@code defaultRate}.
+     */
+    public float learningRate(float defaultRate) {
+        return option(learningRateKey(problemName)).map(Float::parseFloat).orElse(defaultRate);
+    }
+
+    /** The program option that carries a learning-rate override for {@code problem}. */
+    public static String learningRateKey(String problem) {
+        return problem + ".lr";
+    }
+
+    /**
      * A program option given as {@code key=value}, if any. Read options here, in setUp: the keys
      * asked for are recorded ({@link #optionsAsked()}), so the command line can reject a given
      * option that no problem reads (a typo) before the first step.

@@ -8,21 +8,25 @@ import org.betty4j.runtime.optim.Optimizer;
 /**
  * What the runtime needs from a {@code @Level} problem class besides its training step: the
  * parameters it optimizes, how, and on which data. The generated wiring calls these; the
- * training step itself is called directly (no reflection).
+ * training step itself is called directly (no reflection). Most problems extend
+ * {@link Problem}, which keeps all three and registers them in {@code setUp}; implement this
+ * interface directly when the class must extend something else.
  *
  * <pre>{@code
  * @Level(1)
  * public class Classifier implements Trainable {
  *   private SequentialBlock net;
  *   private BatchSource data;
+ *   private Optimizer optimizer;
  *
  *   public void setUp(ProblemContext context) {
  *     net = Mlp.of(784, 256, 10);
  *     net.initialize(context.manager(), DataType.FLOAT32, new Shape(1, 784));
- *     data = ArrayBatchSource.builder(images, labels).optBatchSize(100).build(context);
+ *     data = ArrayBatchSource.builder(images, labels).optBatchSize(100).optSeed(context.seed()).build();
+ *     optimizer = Sgd.builder().setLearningRate(context.learningRate(0.1f)).build();
  *   }
  *   public ParameterList parameters() { return net.getParameters(); }
- *   public Optimizer optimizer() { return Sgd.builder().setLearningRate(0.1f).build(); }
+ *   public Optimizer optimizer() { return optimizer; }
  *   public BatchSource data() { return data; }
  * }
  * }</pre>
@@ -45,8 +49,13 @@ public interface Trainable {
     /** The optimizer that updates {@link #parameters()}. */
     Optimizer optimizer();
 
-    /** Endless training data: the engine asks for one batch per local step. */
-    BatchSource data();
+    /**
+     * Endless training data: the engine asks for one batch per local step. Called once, after
+     * {@link #setUp}. By default empty batches, for a cost that reads no data.
+     */
+    default BatchSource data() {
+        return BatchSource.none();
+    }
 
     /**
      * Called with the gradient of an update before the optimizer uses it (after accumulation
