@@ -25,11 +25,11 @@ import org.betty4j.runtime.optim.Adam;
  * update is {@code m' = 0}, so its derivative in s' is taken as 0 (the limit along m' = 0).
  * {@link ReverseSweep} does the part every optimizer shares.
  */
-public final class UnrolledAdam implements UnrolledOptimizer {
+final class UnrolledAdam implements UnrolledOptimizer {
 
     private final Adam adam;
 
-    public UnrolledAdam(Adam adam) {
+    UnrolledAdam(Adam adam) {
         this.adam = adam;
     }
 

@@ -19,12 +19,12 @@ import org.betty4j.runtime.autograd.Autograd;
  * {@code a ← a + wd·c + H_t ḡ}, {@code λ̄ ← λ̄ + (∂²C_t/∂λ∂θ) ḡ}; then {@code c ← μ c}
  * ({@link ReverseSweep} does the part every optimizer shares).
  */
-public final class UnrolledSgd implements UnrolledOptimizer {
+final class UnrolledSgd implements UnrolledOptimizer {
 
     private final double momentum;
     private final double weightDecay;
 
-    public UnrolledSgd(double momentum, double weightDecay) {
+    UnrolledSgd(double momentum, double weightDecay) {
         if (momentum < 0 || momentum >= 1) {
             throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
         }
