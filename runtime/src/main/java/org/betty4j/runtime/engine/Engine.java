@@ -440,6 +440,11 @@ public final class Engine implements AutoCloseable {
                 cost = evaluate(problem);
                 if (auditPending.remove(node.name())) {
                     auditDependencies(problem, cost.loss());
+                    if (auditPending.isEmpty()) {
+                        LOG.info("{}: dependency audit passed: every cost reads only the problems its annotations "
+                                + "connect it to ({} ms in audits so far)", program.name(),
+                                String.format("%.1f", auditNanos / 1e6));
+                    }
                 }
                 Map<String, Double> diagnostics = new java.util.TreeMap<>();
                 // under loss scaling every term is linear in the loss, hypergradients included
@@ -518,7 +523,7 @@ public final class Engine implements AutoCloseable {
         }
         long took = System.nanoTime() - start;
         auditNanos += took;
-        LOG.info("{}: dependency audit at local step {}: the cost reads no parameters of {} ({} ms)",
+        LOG.debug("{}: dependency audit at local step {}: the cost reads no parameters of {} ({} ms)",
                 problem.node.name(), problem.localSteps, others, String.format("%.2f", took / 1e6));
     }
 

@@ -1,9 +1,7 @@
 package org.betty4j.runtime.hypergrad;
 
 import org.betty4j.annotations.HypergradMethod;
-import org.betty4j.runtime.optim.Adam;
 import org.betty4j.runtime.optim.Optimizer;
-import org.betty4j.runtime.optim.Sgd;
 
 /** The implementation of each hypergradient method: the one place that maps a {@link HypergradMethod} to its class. */
 public final class Hypergradients {
@@ -50,16 +48,12 @@ public final class Hypergradients {
      * problem and the optimizer when the runtime cannot differentiate through it.
      */
     public static UnrolledOptimizer unrolled(String problemName, Optimizer optimizer) {
-        if (optimizer instanceof Sgd sgd) {
-            return new UnrolledSgd(sgd.momentum(), sgd.weightDecay());
-        }
-        if (optimizer instanceof Adam adam) {
-            return new UnrolledAdam(adam);
-        }
-        throw new IllegalStateException(problemName + ": ITD_RMAD differentiates through the runtime's Sgd "
-                + "(with momentum and weight decay) and Adam (org.betty4j.runtime.optim), but optimizer() returned "
-                + optimizer.getClass().getName() + ", whose update rule it cannot differentiate. Fix: return an Sgd "
-                + "or an Adam from optimizer(), or use AID_CG, AID_NEUMANN or AID_FD for this problem");
+        return optimizer.updateRule().<UnrolledOptimizer>map(rule -> new UnrolledRule(optimizer, rule))
+                .orElseThrow(() -> new IllegalStateException(problemName + ": ITD_RMAD differentiates through an "
+                        + "optimizer's update rule (Optimizer.updateRule(), which the runtime's Sgd and Adam in "
+                        + "org.betty4j.runtime.optim provide), but optimizer() returned "
+                        + optimizer.getClass().getName() + ", which has none. Fix: return an Sgd or an Adam from "
+                        + "optimizer(), or use AID_CG, AID_NEUMANN or AID_FD for this problem"));
     }
 
     private static void requireSecondOrder(String problemName, HypergradConfig config) {

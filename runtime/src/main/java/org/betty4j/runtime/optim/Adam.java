@@ -1,13 +1,13 @@
 package org.betty4j.runtime.optim;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Optional;
 
 /** Adam (Kingma and Ba) with bias correction and optional L2 weight decay. */
 public final class Adam implements Optimizer {
@@ -17,9 +17,8 @@ public final class Adam implements Optimizer {
     private final float beta2;
     private final float epsilon;
     private final float weightDecay;
-    private final List<NDArray> m = new ArrayList<>();
-    private final List<NDArray> v = new ArrayList<>();
-    private int updates;
+    private final Rule rule;
+    private final RuleState state;
 
     private Adam(Builder b) {
         this.schedule = b.schedule != null ? b.schedule : LearningRateSchedule.constant(b.learningRate);
@@ -27,62 +26,89 @@ public final class Adam implements Optimizer {
         this.beta2 = b.beta2;
         this.epsilon = b.epsilon;
         this.weightDecay = b.weightDecay;
+        this.rule = new Rule(beta1, beta2, epsilon, weightDecay);
+        this.state = new RuleState(rule);
     }
 
     public static Builder builder() {
         return new Builder();
     }
 
-    @Override
-    public void step(NDList params, NDList grads, NDManager stateManager) {
-        Optimizers.checkSameShapes(params, grads);
-        float rate = schedule.at(updates);
-        updates++;
-        float c1 = (float) (1 - Math.pow(beta1, updates));
-        float c2 = (float) (1 - Math.pow(beta2, updates));
-        for (int i = 0; i < params.size(); i++) {
-            NDArray p = params.get(i);
-            if (m.size() <= i) {
-                m.add(stateManager.zeros(p.getShape(), p.getDataType()));
-                v.add(stateManager.zeros(p.getShape(), p.getDataType()));
-            }
-            // temporaries are closed here: the first operand's manager may be a long-lived one
-            try (NDArray decayed = weightDecay == 0 ? null : p.mul(weightDecay).addi(grads.get(i))) {
-                NDArray g = decayed == null ? grads.get(i) : decayed;
-                try (NDArray g1 = g.mul(1 - beta1); NDArray g2 = g.square().muli(1 - beta2)) {
-                    m.get(i).muli(beta1).addi(g1);
-                    v.get(i).muli(beta2).addi(g2);
-                }
-                try (NDArray denom = v.get(i).div(c2).sqrt().addi(epsilon);
-                        NDArray update = m.get(i).div(c1).divi(denom).muli(rate)) {
-                    p.subi(update);
-                }
-            }
+    /**
+     * Adam's update, the only place it is written: at the k-th update {@code d = g + wd·θ},
+     * {@code m' = β₁m + (1−β₁)d}, {@code s' = β₂s + (1−β₂)d²},
+     * {@code Δ = η·(m'/c₁) / (√(s'/c₂) + ε)}, {@code c_i = 1 − β_i^k}; state m, s.
+     *
+     * <p>The square root is taken as {@code √x} where {@code x > 0} and 0 elsewhere: the same
+     * values, but a derivative of 0 instead of NaN where {@code s' = 0} (there {@code m' = 0},
+     * so the update does not move along s'), which reverse mode through the rule needs.
+     */
+    private record Rule(float beta1, float beta2, float epsilon, float weightDecay) implements UpdateRule {
+
+        @Override
+        public int stateArrays() {
+            return 2;
+        }
+
+        @Override
+        public NDList apply(NDArray theta, NDArray gradient, NDList state, float rate, int update) {
+            float c1 = (float) (1 - Math.pow(beta1, update));
+            float c2 = (float) (1 - Math.pow(beta2, update));
+            NDArray d = weightDecay == 0 ? gradient : theta.mul(weightDecay).add(gradient);
+            NDArray m = state.get(0).mul(beta1).add(d.mul(1 - beta1));
+            NDArray s = state.get(1).mul(beta2).add(d.square().mul(1 - beta2));
+            NDArray denominator = safeSqrt(s.div(c2)).add(epsilon);
+            NDArray step = m.div(c1).div(denominator).mul(rate);
+            return new NDList(step, m, s);
+        }
+
+        private static NDArray safeSqrt(NDArray x) {
+            NDArray positive = x.gt(0);
+            NDArray safe = NDArrays.where(positive, x, x.onesLike()).sqrt();
+            return NDArrays.where(positive, safe, x.zerosLike());
+        }
+
+        @Override
+        public String toString() {
+            return "Adam(beta1=" + beta1 + ", beta2=" + beta2 + ", epsilon=" + epsilon + ", weightDecay="
+                    + weightDecay + ")";
         }
     }
 
     @Override
+    public void step(NDList params, NDList grads, NDManager stateManager) {
+        state.step(params, grads, stateManager, schedule.at(state.updates()));
+    }
+
+    @Override
+    public Optional<UpdateRule> updateRule() {
+        return Optional.of(rule);
+    }
+
+    /** Copies of the first moments, then the second moments (zeros before the first update). */
+    @Override
+    public NDList stateCopies(NDList params, NDManager manager) {
+        return state.copies(params, manager);
+    }
+
+    @Override
     public void saveState(DataOutputStream out) throws IOException {
-        out.writeInt(updates);
-        OptimizerState.writeArrays(out, m);
-        OptimizerState.writeArrays(out, v);
+        state.save(out);
     }
 
     @Override
     public void loadState(DataInputStream in, NDManager stateManager) throws IOException {
-        updates = in.readInt();
-        OptimizerState.readArrays(in, stateManager, m);
-        OptimizerState.readArrays(in, stateManager, v);
+        state.load(in, stateManager);
     }
 
     @Override
     public int updates() {
-        return updates;
+        return state.updates();
     }
 
     @Override
     public float learningRate() {
-        return schedule.at(updates);
+        return schedule.at(state.updates());
     }
 
     public float beta1() {
@@ -99,23 +125,6 @@ public final class Adam implements Optimizer {
 
     public float weightDecay() {
         return weightDecay;
-    }
-
-    /**
-     * Copies, in {@code manager}, of the first moments then the second moments of
-     * {@code params} (zeros before the first update): what reverse mode through the next update
-     * needs (ITD_RMAD).
-     */
-    public NDList moments(NDList params, NDManager manager) {
-        NDList out = new NDList(2 * params.size());
-        for (List<NDArray> moment : List.of(m, v)) {
-            for (int i = 0; i < params.size(); i++) {
-                NDArray p = params.get(i);
-                out.add(moment.size() > i ? moment.get(i).duplicate() : manager.zeros(p.getShape(), p.getDataType()));
-                out.get(out.size() - 1).attach(manager);
-            }
-        }
-        return out;
     }
 
     /** Builder in DJL's style: required setters, optional {@code opt…}. */

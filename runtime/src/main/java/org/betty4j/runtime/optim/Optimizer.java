@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.util.Optional;
 
 /**
  * Updates parameters in place from their gradients. Called with gradient recording off; the
@@ -26,6 +27,23 @@ public interface Optimizer {
 
     /** The current base learning rate. */
     float learningRate();
+
+    /**
+     * The update rule, for ITD_RMAD to differentiate through recorded updates; empty (the
+     * default) for an optimizer whose rule the runtime cannot know.
+     */
+    default Optional<UpdateRule> updateRule() {
+        return Optional.empty();
+    }
+
+    /**
+     * Copies, in {@code manager}, of the state arrays the next update of {@code params} reads,
+     * state array k of parameter i at {@code k·n + i} as {@link UpdateRule#apply} takes them
+     * (zeros before the first update); empty for an optimizer without state.
+     */
+    default NDList stateCopies(NDList params, NDManager manager) {
+        return new NDList();
+    }
 
     /** Writes the state (update count, momentum, moments) for a checkpoint. */
     default void saveState(DataOutputStream out) throws IOException {

@@ -8,6 +8,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** Stochastic gradient descent with optional momentum and L2 weight decay. */
 public final class Sgd implements Optimizer {
@@ -15,62 +16,87 @@ public final class Sgd implements Optimizer {
     private final LearningRateSchedule schedule;
     private final float momentum;
     private final float weightDecay;
-    private final List<NDArray> velocity = new ArrayList<>();
-    private int updates;
+    private final Rule rule;
+    private final RuleState state;
 
     private Sgd(Builder b) {
         this.schedule = b.schedule != null ? b.schedule : LearningRateSchedule.constant(b.learningRate);
         this.momentum = b.momentum;
         this.weightDecay = b.weightDecay;
+        this.rule = new Rule(momentum, weightDecay);
+        this.state = new RuleState(rule);
     }
 
     public static Builder builder() {
         return new Builder();
     }
 
+    /**
+     * SGD's update, the only place it is written: {@code d = g + wd·θ}; with momentum
+     * {@code b' = μb + d}, {@code Δ = η·b'}; without, {@code Δ = η·d} (no state).
+     */
+    private record Rule(float momentum, float weightDecay) implements UpdateRule {
+
+        @Override
+        public int stateArrays() {
+            return momentum == 0 ? 0 : 1;
+        }
+
+        @Override
+        public NDList apply(NDArray theta, NDArray gradient, NDList state, float rate, int update) {
+            NDArray d = weightDecay == 0 ? gradient : theta.mul(weightDecay).add(gradient);
+            if (momentum == 0) {
+                return new NDList(d.mul(rate));
+            }
+            NDArray buffer = state.get(0).mul(momentum).add(d);
+            return new NDList(buffer.mul(rate), buffer);
+        }
+
+        @Override
+        public String toString() {
+            return "Sgd(momentum=" + momentum + ", weightDecay=" + weightDecay + ")";
+        }
+    }
+
     @Override
     public void step(NDList params, NDList grads, NDManager stateManager) {
-        Optimizers.checkSameShapes(params, grads);
-        float rate = schedule.at(updates);
-        for (int i = 0; i < params.size(); i++) {
-            NDArray p = params.get(i);
-            // temporaries are closed here: the first operand's manager may be a long-lived one
-            try (NDArray decayed = weightDecay == 0 ? null : p.mul(weightDecay).addi(grads.get(i))) {
-                NDArray d = decayed == null ? grads.get(i) : decayed;
-                if (momentum != 0) {
-                    if (velocity.size() <= i) {
-                        velocity.add(stateManager.zeros(p.getShape(), p.getDataType()));
-                    }
-                    d = velocity.get(i).muli(momentum).addi(d);
-                }
-                try (NDArray update = d.mul(rate)) {
-                    p.subi(update);
-                }
-            }
-        }
-        updates++;
+        state.step(params, grads, stateManager, schedule.at(state.updates()));
+    }
+
+    @Override
+    public Optional<UpdateRule> updateRule() {
+        return Optional.of(rule);
+    }
+
+    @Override
+    public NDList stateCopies(NDList params, NDManager manager) {
+        return state.copies(params, manager);
     }
 
     @Override
     public void saveState(DataOutputStream out) throws IOException {
-        out.writeInt(updates);
-        OptimizerState.writeArrays(out, velocity);
+        state.save(out);
+        if (momentum == 0) {
+            OptimizerState.writeArrays(out, List.of()); // the (absent) momentum buffers, as always written
+        }
     }
 
     @Override
     public void loadState(DataInputStream in, NDManager stateManager) throws IOException {
-        updates = in.readInt();
-        OptimizerState.readArrays(in, stateManager, velocity);
+        state.load(in, stateManager);
+        if (momentum == 0) {
+            OptimizerState.readArrays(in, stateManager, new ArrayList<>());
+        }
     }
 
     @Override
     public int updates() {
-        return updates;
+        return state.updates();
     }
 
     @Override
     public float learningRate() {
-        return schedule.at(updates);
+        return schedule.at(state.updates());
     }
 
     public float momentum() {

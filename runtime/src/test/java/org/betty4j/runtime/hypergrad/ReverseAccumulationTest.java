@@ -18,6 +18,7 @@ import java.util.function.Function;
 import org.betty4j.annotations.HypergradMethod;
 import org.betty4j.runtime.autograd.Autograd;
 import org.betty4j.runtime.autograd.ClosedArrayBuffers;
+import org.betty4j.runtime.optim.Sgd;
 import org.betty4j.runtime.problem.ParameterLists;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -184,7 +185,8 @@ class ReverseAccumulationTest {
                         NDList before = new NDList(manager.create(LinearAlgebra.randomVector(r, DIM)));
                         steps.add(new RecordedStep(before, ITD_RATE, new NDList(), new NDList(), t + 1, () -> cost(p)));
                     }
-                    loop.put(p, new InnerLoop(new UnrolledSgd(0, 0), new NDList(), steps));
+                    loop.put(p, new InnerLoop(Hypergradients.unrolled(p, Sgd.builder().setLearningRate((float) ITD_RATE)
+                            .build()), new NDList(), steps));
                 }
             }
         }

@@ -147,14 +147,14 @@ class UnrolledOptimizersTest {
         return new Rule(String.format("SGD (lr 0.25, momentum %.3f, weight decay %.4f)", momentum, weightDecay),
                 () -> Sgd.builder().setLearningRate(0.25f).optMomentum((float) momentum)
                         .optWeightDecay((float) weightDecay).build(),
-                o -> new UnrolledSgd(momentum, weightDecay));
+                o -> Hypergradients.unrolled("test", o));
     }
 
     private static Rule adam(double weightDecay) {
         return new Rule(String.format("Adam (lr 0.0625, betas 0.75/0.9375, weight decay %.4f)", weightDecay),
                 () -> Adam.builder().optLearningRate(0.0625f).optBetas(0.75f, 0.9375f)
                         .optWeightDecay((float) weightDecay).build(),
-                o -> new UnrolledAdam((Adam) o));
+                o -> Hypergradients.unrolled("test", o));
     }
 
     @Test
@@ -176,5 +176,44 @@ class UnrolledOptimizersTest {
     @Test
     void adamWithWeightDecayAfterWarmUpMatchesFiniteDifferencesOfTheUnroll() {
         check(adam(0.0625), 3);
+    }
+
+    /**
+     * A coordinate the cost never reads has gradient 0, so Adam's second moment stays 0 there
+     * ({@code √s'} is not differentiable at 0): the product must stay finite, and that
+     * coordinate's θ does not depend on λ.
+     */
+    @Test
+    void adamThroughACoordinateWithZeroGradientStaysFinite() {
+        try (NDManager m = ClosedArrayBuffers.retaining(NDManager.newBaseManager())) {
+            NDArray theta = m.create(new double[] {0.5, -0.25});
+            NDArray lambda = m.create(new double[] {0.3});
+            ParameterLists.of("theta", theta, "lambda", lambda);
+            NDArray mask = m.create(new double[] {1, 0});
+            Supplier<NDArray> cost = () -> theta.mul(mask).sub(lambda).square().sum();
+            Optimizer adam = Adam.builder().optLearningRate(0.1f).build();
+            UnrolledOptimizer rule = Hypergradients.unrolled("test", adam);
+            List<RecordedStep> steps = new ArrayList<>();
+            NDManager state = m.newSubManager();
+            for (int t = 0; t < 3; t++) {
+                NDList params = new NDList(theta);
+                steps.add(new RecordedStep(Vectors.copy(params, m), adam.learningRate(), new NDList(),
+                        rule.stateBefore(params, m), adam.updates() + 1, cost));
+                NDList grad;
+                try (GradientCollector gc = m.getEngine().newGradientCollector()) {
+                    grad = Autograd.get().grad(cost.get(), params, false);
+                }
+                try (GradMode off = GradMode.disabled()) {
+                    adam.step(params, grad, state);
+                }
+            }
+            double[] product;
+            try (NDManager step = ClosedArrayBuffers.retaining(m.newSubManager());
+                    GradientCollector gc = m.getEngine().newGradientCollector()) {
+                product = rule.vjp(new NDList(theta), new NDList(lambda), new NDList(), steps,
+                        new NDList(step.create(new double[] {1, 1})), Autograd.get()).get(0).toDoubleArray();
+            }
+            assertTrue(Double.isFinite(product[0]) && product[0] != 0, "product " + product[0]);
+        }
     }
 }

@@ -72,4 +72,62 @@ class OptimizerTest {
         assertThrows(IllegalArgumentException.class, () -> LearningRateSchedule.steps(0.1f, 0.1f, 5, 3));
         assertThrows(IllegalArgumentException.class, () -> LearningRateSchedule.cosine(0.1f, 0, 0f));
     }
+
+    /**
+     * The update rules give, bit for bit, what the in-place formulas written out here give
+     * (float32, 5 updates with weight decay; momentum for Sgd), so writing each rule once as a
+     * function changed no number.
+     */
+    @Test
+    void rulesAreBitIdenticalToTheInPlaceFormulas() {
+        float rate = 0.05f;
+        float momentum = 0.875f;
+        float wd = 0.0625f;
+        float beta1 = 0.75f;
+        float beta2 = 0.9375f;
+        float eps = 1e-6f;
+        try (NDManager m = NDManager.newBaseManager(); NDManager state = m.newSubManager()) {
+            java.util.Random r = new java.util.Random(3);
+            float[] start = new float[12];
+            for (int i = 0; i < start.length; i++) {
+                start[i] = (float) r.nextGaussian();
+            }
+            NDArray[] grads = new NDArray[5];
+            for (int t = 0; t < grads.length; t++) {
+                float[] g = new float[12];
+                for (int i = 0; i < g.length; i++) {
+                    g[i] = i == 3 ? 0f : (float) r.nextGaussian(); // one coordinate never moves Adam's s
+                }
+                grads[t] = m.create(g, new ai.djl.ndarray.types.Shape(3, 4));
+            }
+            NDArray sgdP = m.create(start, new ai.djl.ndarray.types.Shape(3, 4));
+            NDArray adamP = sgdP.duplicate();
+            NDArray refSgd = sgdP.duplicate();
+            NDArray refAdam = sgdP.duplicate();
+            NDArray velocity = refSgd.zerosLike();
+            NDArray m1 = refSgd.zerosLike();
+            NDArray m2 = refSgd.zerosLike();
+            Sgd sgd = Sgd.builder().setLearningRate(rate).optMomentum(momentum).optWeightDecay(wd).build();
+            Adam adam = Adam.builder().optLearningRate(rate).optBetas(beta1, beta2).optEpsilon(eps).optWeightDecay(wd)
+                    .build();
+            for (int t = 0; t < grads.length; t++) {
+                sgd.step(new NDList(sgdP), new NDList(grads[t]), state);
+                adam.step(new NDList(adamP), new NDList(grads[t]), state);
+                NDArray d = refSgd.mul(wd).addi(grads[t]);
+                d = velocity.muli(momentum).addi(d);
+                refSgd.subi(d.mul(rate));
+                int k = t + 1;
+                float c1 = (float) (1 - Math.pow(beta1, k));
+                float c2 = (float) (1 - Math.pow(beta2, k));
+                NDArray ad = refAdam.mul(wd).addi(grads[t]);
+                m1.muli(beta1).addi(ad.mul(1 - beta1));
+                m2.muli(beta2).addi(ad.square().muli(1 - beta2));
+                NDArray denom = m2.div(c2).sqrt().addi(eps);
+                refAdam.subi(m1.div(c1).divi(denom).muli(rate));
+            }
+            assertArrayEquals(refSgd.toFloatArray(), sgdP.toFloatArray(), 0f, "Sgd");
+            assertArrayEquals(refAdam.toFloatArray(), adamP.toFloatArray(), 0f, "Adam");
+            assertTrue(!java.util.Arrays.equals(start, sgdP.toFloatArray()), "the parameters moved");
+        }
+    }
 }

@@ -1,0 +1,98 @@
+package org.betty4j.runtime.optim;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What every rule-based optimizer holds: its rule, the state arrays per parameter and the
+ * update count; applies the rule in place. Sgd and Adam differ only in their rule.
+ */
+final class RuleState {
+
+    private final UpdateRule rule;
+    /** {@code state.get(k).get(i)}: state array k of parameter i. */
+    private final List<List<NDArray>> state = new ArrayList<>();
+    private int updates;
+
+    RuleState(UpdateRule rule) {
+        this.rule = rule;
+        for (int k = 0; k < rule.stateArrays(); k++) {
+            state.add(new ArrayList<>());
+        }
+    }
+
+    int updates() {
+        return updates;
+    }
+
+    /** One update of every parameter with {@code rate}; state arrays live in {@code stateManager}. */
+    void step(NDList params, NDList grads, NDManager stateManager, float rate) {
+        Optimizers.checkSameShapes(params, grads);
+        updates++;
+        List<NDArray> replaced = new ArrayList<>();
+        // every intermediate lands in the scratch manager (an operation's result goes to its
+        // first operand's manager) and is freed with it; operands return to their managers
+        try (NDManager scratch = stateManager.newSubManager()) {
+            for (int i = 0; i < params.size(); i++) {
+                NDArray p = params.get(i);
+                NDList before = new NDList(state.size());
+                for (List<NDArray> k : state) {
+                    if (k.size() <= i) {
+                        k.add(stateManager.zeros(p.getShape(), p.getDataType()));
+                    }
+                    before.add(k.get(i));
+                }
+                p.tempAttach(scratch);
+                grads.get(i).tempAttach(scratch);
+                before.forEach(s -> s.tempAttach(scratch));
+                NDList out = rule.apply(p, grads.get(i), before, rate, updates);
+                for (int k = 0; k < state.size(); k++) {
+                    NDArray next = out.get(1 + k);
+                    next.attach(stateManager);
+                    replaced.add(state.get(k).get(i));
+                    state.get(k).set(i, next);
+                }
+                p.subi(out.get(0));
+            }
+        }
+        replaced.forEach(NDArray::close);
+    }
+
+    /**
+     * Copies, in {@code manager}, of the state the next update of {@code params} reads, state
+     * array k of parameter i at {@code k·n + i} (zeros before the first update).
+     */
+    NDList copies(NDList params, NDManager manager) {
+        NDList out = new NDList(state.size() * params.size());
+        for (List<NDArray> k : state) {
+            for (int i = 0; i < params.size(); i++) {
+                NDArray p = params.get(i);
+                NDArray copy = k.size() > i ? k.get(i).duplicate() : manager.zeros(p.getShape(), p.getDataType());
+                copy.attach(manager);
+                out.add(copy);
+            }
+        }
+        return out;
+    }
+
+    /** Writes the update count, then each state array list, as the optimizers always have. */
+    void save(DataOutputStream out) throws IOException {
+        out.writeInt(updates);
+        for (List<NDArray> k : state) {
+            OptimizerState.writeArrays(out, k);
+        }
+    }
+
+    void load(DataInputStream in, NDManager stateManager) throws IOException {
+        updates = in.readInt();
+        for (List<NDArray> k : state) {
+            OptimizerState.readArrays(in, stateManager, k);
+        }
+    }
+}
