@@ -25,59 +25,33 @@ import org.betty4j.runtime.problem.Cost;
 )
 public final class MetaEngine {
     /**
-     * Execution order (by level, then name): Base (level 1), Left (level 2), Right (level 2), Meta (level 3).
+     * Problem names in execution order (by level, then name).
      */
     public static final List<String> EXECUTION_ORDER = List.of("Base", "Left", "Right", "Meta");
-
-    /**
-     * Backpropagation paths, one per line: {@code [upper, ..., lower, upper]}.
-     */
-    public static final List<List<String>> PATHS = List.of(
-            List.of("Meta", "Left", "Base", "Meta"),
-            List.of("Meta", "Right", "Base", "Meta"));
 
     private MetaEngine() {
     }
 
     /**
-     * Fresh problem instances wired into a program.
+     * Fresh problem instances wired into a program: problems, then edges (the runtime derives the
+     * backpropagation paths from the edges).
      */
     public static Program program() {
-        Base base = new Base();
-        Left left = new Left();
-        Right right = new Right();
-        Meta meta = new Meta(left);
-        base.meta = meta;
-        right.base = base;
-        meta.right = right;
-        return Program.builder("Meta")
-                .problem(ProblemNode.builder("Base", 1, base)
-                        .costFunction(batch -> Cost.of(base.trainingStep(batch)))
-                        .optUnrollSteps(1)
-                        .optHypergrad(new HypergradConfig(HypergradMethod.AID_NEUMANN, 0.05, 5, false))
-                        .build())
-                .problem(ProblemNode.builder("Left", 2, left)
-                        .costFunction(batch -> left.trainingStep(batch, base))
-                        .optUnrollSteps(3)
-                        .optHypergrad(new HypergradConfig(HypergradMethod.AID_FD, 0.01, 0, false))
-                        .build())
-                .problem(ProblemNode.builder("Right", 2, right)
-                        .costFunction(batch -> Cost.of(right.trainingStep(batch)))
-                        .optUnrollSteps(1)
-                        .optHypergrad(new HypergradConfig(HypergradMethod.ITD_RMAD, 0.0, 0, true))
-                        .build())
-                .problem(ProblemNode.builder("Meta", 3, meta)
-                        .costFunction(batch -> Cost.of(meta.trainingStep(batch)))
-                        .optUnrollSteps(1)
-                        .build())
-                .upperToLower("Meta", "Base")
-                .lowerToUpper("Base", "Left")
-                .lowerToUpper("Base", "Right")
-                .lowerToUpper("Left", "Meta")
-                .lowerToUpper("Right", "Meta")
-                .path("Meta", "Left", "Base", "Meta")
-                .path("Meta", "Right", "Base", "Meta")
-                .build();
+        Instances p = new Instances();
+        Program.Builder program = Program.builder("Meta");
+        // The problems, in execution order.
+        program.problem(base(p));
+        program.problem(left(p));
+        program.problem(right(p));
+        program.problem(meta(p));
+        // Upper-to-lower edges (U, L): L's cost reads U's current parameters.
+        program.upperToLower("Meta", "Base");
+        // Lower-to-upper edges (L, U): U's cost reads L's optimum.
+        program.lowerToUpper("Base", "Left");
+        program.lowerToUpper("Base", "Right");
+        program.lowerToUpper("Left", "Meta");
+        program.lowerToUpper("Right", "Meta");
+        return program.build();
     }
 
     /**
@@ -92,5 +66,70 @@ public final class MetaEngine {
      */
     public static void main(String[] args) {
         System.exit(ProgramMain.run(MetaEngine::program, args));
+    }
+
+    /**
+     * Base (level 1).
+     */
+    private static ProblemNode base(Instances p) {
+        return ProblemNode.builder("Base", 1, p.base)
+                .costFunction(batch -> Cost.of(p.base.trainingStep(batch)))
+                .optHypergrad(new HypergradConfig(HypergradMethod.AID_NEUMANN, 0.05, 5, false))
+                .build();
+    }
+
+    /**
+     * Left (level 2).
+     */
+    private static ProblemNode left(Instances p) {
+        return ProblemNode.builder("Left", 2, p.left)
+                .costFunction(batch -> p.left.trainingStep(batch, p.base))
+                .optUnrollSteps(3)
+                .optHypergrad(new HypergradConfig(HypergradMethod.AID_FD, 0.01, 0, false))
+                .build();
+    }
+
+    /**
+     * Right (level 2).
+     */
+    private static ProblemNode right(Instances p) {
+        return ProblemNode.builder("Right", 2, p.right)
+                .costFunction(batch -> Cost.of(p.right.trainingStep(batch)))
+                .optHypergrad(new HypergradConfig(HypergradMethod.ITD_RMAD, 0.0, 0, true))
+                .build();
+    }
+
+    /**
+     * Meta (level 3).
+     */
+    private static ProblemNode meta(Instances p) {
+        return ProblemNode.builder("Meta", 3, p.meta)
+                .costFunction(batch -> Cost.of(p.meta.trainingStep(batch)))
+                .build();
+    }
+
+    /**
+     * The problem instances of one {@link #program()} call.
+     */
+    private static final class Instances {
+        Base base;
+
+        Left left;
+
+        Right right;
+
+        Meta meta;
+
+        Instances() {
+            // Constructs the problems, constructor-injected ones first.
+            base = new Base();
+            left = new Left();
+            right = new Right();
+            meta = new Meta(left);
+            // Assigns the @Upper/@Lower fields.
+            base.meta = meta;
+            right.base = base;
+            meta.right = right;
+        }
     }
 }

@@ -25,45 +25,28 @@ import org.betty4j.runtime.problem.Cost;
 )
 public final class TunerEngine {
     /**
-     * Execution order (by level, then name): Learner (level 1), Tuner (level 2).
+     * Problem names in execution order (by level, then name).
      */
     public static final List<String> EXECUTION_ORDER = List.of("Learner", "Tuner");
-
-    /**
-     * Backpropagation paths, one per line: {@code [upper, ..., lower, upper]}.
-     */
-    public static final List<List<String>> PATHS = List.of(
-            List.of("Tuner", "Learner", "Tuner"));
 
     private TunerEngine() {
     }
 
     /**
-     * Fresh problem instances wired into a program.
+     * Fresh problem instances wired into a program: problems, then edges (the runtime derives the
+     * backpropagation paths from the edges).
      */
     public static Program program() {
-        Learner learner = new Learner();
-        Tuner tuner = new Tuner();
-        learner.tuner = tuner;
-        tuner.learner = learner;
-        return Program.builder("Tuner")
-                .problem(ProblemNode.builder("Learner", 1, learner)
-                        .costFunction(batch -> Cost.of(learner.trainingStep(batch)))
-                        .optUnrollSteps(2)
-                        .optHypergrad(new HypergradConfig(HypergradMethod.AID_FD, 0.01, 0, false))
-                        .optWarmupSteps(10)
-                        .optGradientAccumulation(4)
-                        .optClipGradNorm(2.5)
-                        .build())
-                .problem(ProblemNode.builder("Tuner", 2, tuner)
-                        .costFunction(batch -> Cost.of(tuner.trainingStep(batch)))
-                        .optUnrollSteps(1)
-                        .optClipGradNorm(1.0)
-                        .build())
-                .upperToLower("Tuner", "Learner")
-                .lowerToUpper("Learner", "Tuner")
-                .path("Tuner", "Learner", "Tuner")
-                .build();
+        Instances p = new Instances();
+        Program.Builder program = Program.builder("Tuner");
+        // The problems, in execution order.
+        program.problem(learner(p));
+        program.problem(tuner(p));
+        // Upper-to-lower edges (U, L): L's cost reads U's current parameters.
+        program.upperToLower("Tuner", "Learner");
+        // Lower-to-upper edges (L, U): U's cost reads L's optimum.
+        program.lowerToUpper("Learner", "Tuner");
+        return program.build();
     }
 
     /**
@@ -78,5 +61,47 @@ public final class TunerEngine {
      */
     public static void main(String[] args) {
         System.exit(ProgramMain.run(TunerEngine::program, args));
+    }
+
+    /**
+     * Learner (level 1).
+     */
+    private static ProblemNode learner(Instances p) {
+        return ProblemNode.builder("Learner", 1, p.learner)
+                .costFunction(batch -> Cost.of(p.learner.trainingStep(batch)))
+                .optUnrollSteps(2)
+                .optHypergrad(new HypergradConfig(HypergradMethod.AID_FD, 0.01, 0, false))
+                .optWarmupSteps(10)
+                .optGradientAccumulation(4)
+                .optClipGradNorm(2.5)
+                .build();
+    }
+
+    /**
+     * Tuner (level 2).
+     */
+    private static ProblemNode tuner(Instances p) {
+        return ProblemNode.builder("Tuner", 2, p.tuner)
+                .costFunction(batch -> Cost.of(p.tuner.trainingStep(batch)))
+                .optClipGradNorm(1.0)
+                .build();
+    }
+
+    /**
+     * The problem instances of one {@link #program()} call.
+     */
+    private static final class Instances {
+        Learner learner;
+
+        Tuner tuner;
+
+        Instances() {
+            // Constructs the problems, constructor-injected ones first.
+            learner = new Learner();
+            tuner = new Tuner();
+            // Assigns the @Upper/@Lower fields.
+            learner.tuner = tuner;
+            tuner.learner = learner;
+        }
     }
 }

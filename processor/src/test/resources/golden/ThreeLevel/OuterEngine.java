@@ -25,51 +25,31 @@ import org.betty4j.runtime.problem.Cost;
 )
 public final class OuterEngine {
     /**
-     * Execution order (by level, then name): Inner (level 1), Middle (level 2), Outer (level 3).
+     * Problem names in execution order (by level, then name).
      */
     public static final List<String> EXECUTION_ORDER = List.of("Inner", "Middle", "Outer");
-
-    /**
-     * Backpropagation paths, one per line: {@code [upper, ..., lower, upper]}.
-     */
-    public static final List<List<String>> PATHS = List.of(
-            List.of("Middle", "Inner", "Middle"),
-            List.of("Outer", "Middle", "Inner", "Outer"));
 
     private OuterEngine() {
     }
 
     /**
-     * Fresh problem instances wired into a program.
+     * Fresh problem instances wired into a program: problems, then edges (the runtime derives the
+     * backpropagation paths from the edges).
      */
     public static Program program() {
-        Inner inner = new Inner();
-        Middle middle = new Middle(inner);
-        Outer outer = new Outer();
-        inner.middle = middle;
-        outer.middle = middle;
-        return Program.builder("Outer")
-                .problem(ProblemNode.builder("Inner", 1, inner)
-                        .costFunction(batch -> Cost.of(inner.trainingStep(batch, outer)))
-                        .optUnrollSteps(5)
-                        .optHypergrad(new HypergradConfig(HypergradMethod.AID_CG, 1.0, 4, false))
-                        .build())
-                .problem(ProblemNode.builder("Middle", 2, middle)
-                        .costFunction(batch -> Cost.of(middle.trainingStep(batch)))
-                        .optUnrollSteps(2)
-                        .optHypergrad(new HypergradConfig(HypergradMethod.AID_FD, 0.01, 0, false))
-                        .build())
-                .problem(ProblemNode.builder("Outer", 3, outer)
-                        .costFunction(batch -> Cost.of(outer.trainingStep(batch)))
-                        .optUnrollSteps(1)
-                        .build())
-                .upperToLower("Middle", "Inner")
-                .upperToLower("Outer", "Inner")
-                .lowerToUpper("Inner", "Middle")
-                .lowerToUpper("Middle", "Outer")
-                .path("Middle", "Inner", "Middle")
-                .path("Outer", "Middle", "Inner", "Outer")
-                .build();
+        Instances p = new Instances();
+        Program.Builder program = Program.builder("Outer");
+        // The problems, in execution order.
+        program.problem(inner(p));
+        program.problem(middle(p));
+        program.problem(outer(p));
+        // Upper-to-lower edges (U, L): L's cost reads U's current parameters.
+        program.upperToLower("Middle", "Inner");
+        program.upperToLower("Outer", "Inner");
+        // Lower-to-upper edges (L, U): U's cost reads L's optimum.
+        program.lowerToUpper("Inner", "Middle");
+        program.lowerToUpper("Middle", "Outer");
+        return program.build();
     }
 
     /**
@@ -84,5 +64,57 @@ public final class OuterEngine {
      */
     public static void main(String[] args) {
         System.exit(ProgramMain.run(OuterEngine::program, args));
+    }
+
+    /**
+     * Inner (level 1).
+     */
+    private static ProblemNode inner(Instances p) {
+        return ProblemNode.builder("Inner", 1, p.inner)
+                .costFunction(batch -> Cost.of(p.inner.trainingStep(batch, p.outer)))
+                .optUnrollSteps(5)
+                .optHypergrad(new HypergradConfig(HypergradMethod.AID_CG, 1.0, 4, false))
+                .build();
+    }
+
+    /**
+     * Middle (level 2).
+     */
+    private static ProblemNode middle(Instances p) {
+        return ProblemNode.builder("Middle", 2, p.middle)
+                .costFunction(batch -> Cost.of(p.middle.trainingStep(batch)))
+                .optUnrollSteps(2)
+                .optHypergrad(new HypergradConfig(HypergradMethod.AID_FD, 0.01, 0, false))
+                .build();
+    }
+
+    /**
+     * Outer (level 3).
+     */
+    private static ProblemNode outer(Instances p) {
+        return ProblemNode.builder("Outer", 3, p.outer)
+                .costFunction(batch -> Cost.of(p.outer.trainingStep(batch)))
+                .build();
+    }
+
+    /**
+     * The problem instances of one {@link #program()} call.
+     */
+    private static final class Instances {
+        Inner inner;
+
+        Middle middle;
+
+        Outer outer;
+
+        Instances() {
+            // Constructs the problems, constructor-injected ones first.
+            inner = new Inner();
+            middle = new Middle(inner);
+            outer = new Outer();
+            // Assigns the @Upper/@Lower fields.
+            inner.middle = middle;
+            outer.middle = middle;
+        }
     }
 }

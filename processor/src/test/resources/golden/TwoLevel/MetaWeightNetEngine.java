@@ -25,41 +25,28 @@ import org.betty4j.runtime.problem.Cost;
 )
 public final class MetaWeightNetEngine {
     /**
-     * Execution order (by level, then name): Classifier (level 1), MetaWeightNet (level 2).
+     * Problem names in execution order (by level, then name).
      */
     public static final List<String> EXECUTION_ORDER = List.of("Classifier", "MetaWeightNet");
-
-    /**
-     * Backpropagation paths, one per line: {@code [upper, ..., lower, upper]}.
-     */
-    public static final List<List<String>> PATHS = List.of(
-            List.of("MetaWeightNet", "Classifier", "MetaWeightNet"));
 
     private MetaWeightNetEngine() {
     }
 
     /**
-     * Fresh problem instances wired into a program.
+     * Fresh problem instances wired into a program: problems, then edges (the runtime derives the
+     * backpropagation paths from the edges).
      */
     public static Program program() {
-        Classifier classifier = new Classifier();
-        MetaWeightNet metaWeightNet = new MetaWeightNet();
-        classifier.weighting = metaWeightNet;
-        metaWeightNet.classifier = classifier;
-        return Program.builder("MetaWeightNet")
-                .problem(ProblemNode.builder("Classifier", 1, classifier)
-                        .costFunction(batch -> Cost.of(classifier.trainingStep(batch)))
-                        .optUnrollSteps(1)
-                        .optHypergrad(new HypergradConfig(HypergradMethod.AID_FD, 0.01, 0, false))
-                        .build())
-                .problem(ProblemNode.builder("MetaWeightNet", 2, metaWeightNet)
-                        .costFunction(metaWeightNet::trainingStep)
-                        .optUnrollSteps(1)
-                        .build())
-                .upperToLower("MetaWeightNet", "Classifier")
-                .lowerToUpper("Classifier", "MetaWeightNet")
-                .path("MetaWeightNet", "Classifier", "MetaWeightNet")
-                .build();
+        Instances p = new Instances();
+        Program.Builder program = Program.builder("MetaWeightNet");
+        // The problems, in execution order.
+        program.problem(classifier(p));
+        program.problem(metaWeightNet(p));
+        // Upper-to-lower edges (U, L): L's cost reads U's current parameters.
+        program.upperToLower("MetaWeightNet", "Classifier");
+        // Lower-to-upper edges (L, U): U's cost reads L's optimum.
+        program.lowerToUpper("Classifier", "MetaWeightNet");
+        return program.build();
     }
 
     /**
@@ -74,5 +61,42 @@ public final class MetaWeightNetEngine {
      */
     public static void main(String[] args) {
         System.exit(ProgramMain.run(MetaWeightNetEngine::program, args));
+    }
+
+    /**
+     * Classifier (level 1).
+     */
+    private static ProblemNode classifier(Instances p) {
+        return ProblemNode.builder("Classifier", 1, p.classifier)
+                .costFunction(batch -> Cost.of(p.classifier.trainingStep(batch)))
+                .optHypergrad(new HypergradConfig(HypergradMethod.AID_FD, 0.01, 0, false))
+                .build();
+    }
+
+    /**
+     * MetaWeightNet (level 2).
+     */
+    private static ProblemNode metaWeightNet(Instances p) {
+        return ProblemNode.builder("MetaWeightNet", 2, p.metaWeightNet)
+                .costFunction(p.metaWeightNet::trainingStep)
+                .build();
+    }
+
+    /**
+     * The problem instances of one {@link #program()} call.
+     */
+    private static final class Instances {
+        Classifier classifier;
+
+        MetaWeightNet metaWeightNet;
+
+        Instances() {
+            // Constructs the problems, constructor-injected ones first.
+            classifier = new Classifier();
+            metaWeightNet = new MetaWeightNet();
+            // Assigns the @Upper/@Lower fields.
+            classifier.weighting = metaWeightNet;
+            metaWeightNet.classifier = classifier;
+        }
     }
 }

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Valid programs compile, their generated wiring compiles against the real runtime, and the
- * {@link Program} it builds (which re-checks every edge and path) has the expected paths,
+ * {@link Program} it builds (which re-checks every edge and derives the paths) has the expected paths,
  * order and settings. Expected paths are worked out by hand from the fixtures' annotations.
  */
 class ValidProgramsTest {
@@ -26,7 +26,6 @@ class ValidProgramsTest {
         String engine = "good.twolevel.MetaWeightNetEngine";
 
         assertEquals(List.of("Classifier", "MetaWeightNet"), classes.staticField(engine, "EXECUTION_ORDER"));
-        assertEquals(List.of(List.of("MetaWeightNet", "Classifier", "MetaWeightNet")), classes.staticField(engine, "PATHS"));
         Program program = (Program) classes.callStatic(engine, "program");
         assertEquals("MetaWeightNet", program.name());
         assertEquals(List.of("Classifier"), program.leaves());
@@ -46,8 +45,6 @@ class ValidProgramsTest {
 
         assertEquals(List.of("Inner", "Middle", "Outer"), classes.staticField(engine, "EXECUTION_ORDER"));
         // Middle -> Inner comes back through Inner -> Middle; Outer -> Inner through Inner -> Middle -> Outer
-        assertEquals(List.of(List.of("Middle", "Inner", "Middle"), List.of("Outer", "Middle", "Inner", "Outer")),
-                classes.staticField(engine, "PATHS"));
         Program program = (Program) classes.callStatic(engine, "program");
         assertEquals(List.of(List.of("Outer", "Middle", "Inner", "Outer")), program.pathsOf("Outer"));
         assertEquals(List.of(List.of("Middle", "Inner", "Middle")), program.pathsOf("Middle"));
@@ -69,6 +66,8 @@ class ValidProgramsTest {
         // Meta -> Base (Base's @Upper Meta) comes back through either level-2 problem
         assertEquals(List.of(List.of("Meta", "Left", "Base", "Meta"), List.of("Meta", "Right", "Base", "Meta")),
                 program.pathsOf("Meta"));
+        assertEquals(java.math.BigInteger.TWO, program.pathCount("Meta"));
+        assertEquals(java.util.Set.of("Base", "Left", "Right"), program.differentiatedThrough());
         assertEquals(List.of("Base"), program.leaves());
         assertEquals(List.of("Left", "Right"), program.lowersOf("Meta"));
         assertEquals(new HypergradConfig(HypergradMethod.AID_NEUMANN, 0.05, 5, false), program.problem("Base").hypergrad());
@@ -83,8 +82,8 @@ class ValidProgramsTest {
         GeneratedClasses classes = new GeneratedClasses(compilation);
         Program program = (Program) classes.callStatic("good.single.PlainEngine", "program");
         assertEquals(List.of("Plain"), program.leaves());
-        assertEquals(List.of(), classes.staticField("good.single.PlainEngine", "PATHS"));
         assertEquals(List.of(), program.pathsOf("Plain"));
+        assertEquals(java.math.BigInteger.ZERO, program.pathCount("Plain"));
     }
 
     @Test

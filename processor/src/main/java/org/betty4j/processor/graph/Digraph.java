@@ -133,29 +133,6 @@ public final class Digraph {
         }
     }
 
-    /** Every simple path from {@code from} to {@code to}, each as a list of nodes, in DFS (alphabetical) order. */
-    public List<List<String>> simplePaths(String from, String to) {
-        List<List<String>> out = new ArrayList<>();
-        Deque<String> path = new ArrayDeque<>();
-        path.addLast(from);
-        collectPaths(from, to, path, out);
-        return out;
-    }
-
-    private void collectPaths(String node, String target, Deque<String> path, List<List<String>> out) {
-        if (node.equals(target)) {
-            out.add(List.copyOf(path));
-            return;
-        }
-        for (String next : successors(node)) {
-            if (!path.contains(next)) {
-                path.addLast(next);
-                collectPaths(next, target, path, out);
-                path.removeLast();
-            }
-        }
-    }
-
     /**
      * Connected components with edge directions ignored, each sorted, listed by their smallest
      * node.

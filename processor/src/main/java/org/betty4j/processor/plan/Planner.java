@@ -1,7 +1,6 @@
 package org.betty4j.processor.plan;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import org.betty4j.processor.graph.Digraph;
 import org.betty4j.processor.graph.Edge;
@@ -22,10 +21,9 @@ public final class Planner {
     public static ProgramPlan plan(ProgramModel program, List<ResolvedDependency> dependencies) {
         ProgramGraph graph = ProgramGraph.of(program, dependencies);
         List<ProblemModel> executionOrder = program.problems().stream().sorted(ProgramModel.EXECUTION_ORDER).toList();
-        List<List<String>> paths = paths(graph);
         return new ProgramPlan(program, program.top(), executionOrder,
                 constructionOrder(program, executionOrder, dependencies), graph.upperToLower(), graph.lowerToUpper(),
-                paths, graph.pathInterior(new Reachability(graph.lowerToUpperGraph())), dependencies);
+                graph.pathInterior(new Reachability(graph.lowerToUpperGraph())), dependencies);
     }
 
     /** Problems a constructor needs come first; among the ready ones, execution order. */
@@ -39,31 +37,5 @@ public final class Planner {
         }
         return new Digraph(names, firstThen).topologicalOrder(names).stream()
                 .map(n -> program.byName().get(n)).toList();
-    }
-
-    /** For every upper-to-lower edge U -> L, every lower-to-upper path from L to U, written [U, ..., L, U]. */
-    private static List<List<String>> paths(ProgramGraph graph) {
-        Digraph lowerToUpper = graph.lowerToUpperGraph();
-        List<List<String>> out = new ArrayList<>();
-        for (Edge e : graph.upperToLower()) {
-            for (List<String> up : lowerToUpper.simplePaths(e.to(), e.from())) {
-                List<String> path = new ArrayList<>(up);
-                Collections.reverse(path);
-                path.add(e.from());
-                out.add(List.copyOf(path));
-            }
-        }
-        out.sort(Planner::compareLists);
-        return List.copyOf(out);
-    }
-
-    private static int compareLists(List<String> a, List<String> b) {
-        for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
-            int c = a.get(i).compareTo(b.get(i));
-            if (c != 0) {
-                return c;
-            }
-        }
-        return Integer.compare(a.size(), b.size());
     }
 }

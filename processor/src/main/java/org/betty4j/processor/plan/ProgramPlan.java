@@ -10,7 +10,7 @@ import org.betty4j.processor.model.ProgramModel;
 import org.betty4j.processor.model.ResolvedDependency;
 
 /**
- * A valid program, everything computed that the generated wiring writes down as literals.
+ * A valid program, everything the generated wiring writes down.
  *
  * @param program the problems as written
  * @param top the problem with the highest level (alphabetically first simple name on ties);
@@ -19,13 +19,12 @@ import org.betty4j.processor.model.ResolvedDependency;
  * @param constructionOrder problems in an order where constructor-injected problems come first
  * @param upperToLower sorted upper-to-lower edges {@code U -> L}
  * @param lowerToUpper sorted lower-to-upper edges {@code L -> U}
- * @param paths sorted backpropagation paths {@code [U, x1, ..., L, U]}
  * @param pathInterior names of problems that appear as {@code path[i]}, {@code 1 <= i <= len-2}
  * @param dependencies every resolved {@code @Upper}/{@code @Lower}
  */
 public record ProgramPlan(ProgramModel program, ProblemModel top, List<ProblemModel> executionOrder,
         List<ProblemModel> constructionOrder, List<Edge> upperToLower, List<Edge> lowerToUpper,
-        List<List<String>> paths, Set<String> pathInterior, List<ResolvedDependency> dependencies) {
+        Set<String> pathInterior, List<ResolvedDependency> dependencies) {
 
     /** Simple name of the generated class. */
     public String engineSimpleName() {

@@ -38,12 +38,17 @@ class DigraphTest {
     }
 
     @Test
-    void simplePathsAreAllFoundInAlphabeticalOrder() {
-        // diamond A -> {B, C} -> D plus the direct A -> D
-        Digraph g = graph(List.of(), new Edge("A", "C"), new Edge("A", "B"), new Edge("B", "D"), new Edge("C", "D"),
-                new Edge("A", "D"));
-        assertEquals(List.of(List.of("A", "B", "D"), List.of("A", "C", "D"), List.of("A", "D")), g.simplePaths("A", "D"));
-        assertEquals(List.of(), g.simplePaths("D", "A"));
+    void reachabilityFollowsEdgeDirectionsWithoutListingPaths() {
+        Digraph g = graph(List.of("A", "B", "C", "D", "E"),
+                new Edge("A", "B"), new Edge("A", "C"), new Edge("B", "D"), new Edge("C", "D"));
+        Reachability reach = new Reachability(g);
+        assertEquals(true, reach.reaches("A", "D"));
+        assertEquals(true, reach.reaches("C", "D"));
+        assertEquals(true, reach.reaches("B", "B"));
+        assertEquals(false, reach.reaches("D", "A"));
+        assertEquals(false, reach.reaches("B", "C"));
+        assertEquals(false, reach.reaches("E", "A"));
+        assertEquals(false, reach.reaches("A", "E"));
     }
 
     @Test

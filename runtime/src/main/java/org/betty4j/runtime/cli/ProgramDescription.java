@@ -1,6 +1,10 @@
 package org.betty4j.runtime.cli;
 
+import java.math.BigInteger;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.Set;
 import java.util.TreeSet;
 import org.betty4j.runtime.engine.ProblemNode;
@@ -13,13 +17,7 @@ final class ProgramDescription {
 
     /** Problems that some upper problem differentiates through (inside a path): their method matters. */
     static Set<String> differentiatedThrough(Program program) {
-        Set<String> out = new TreeSet<>();
-        for (ProblemNode p : program.problems()) {
-            for (List<String> path : program.pathsOf(p.name())) {
-                out.addAll(path.subList(1, path.size() - 1));
-            }
-        }
-        return out;
+        return program.differentiatedThrough();
     }
 
     static String method(Program program, ProblemNode p) {
@@ -27,7 +25,16 @@ final class ProgramDescription {
                 : "- (on no path)";
     }
 
+    /** Problems, levels, edges, leaves and path counts; no path list. */
     static String text(Program program) {
+        return text(program, 0);
+    }
+
+    /**
+     * Problems, levels, edges, leaves and path counts, and for each upper problem its first
+     * {@code maxPaths} backpropagation paths in order (0: none), with how many were left out.
+     */
+    static String text(Program program, int maxPaths) {
         StringBuilder s = new StringBuilder("program ").append(program.name()).append('\n');
         s.append("problems, in execution order:\n");
         int width = program.problems().stream().mapToInt(p -> p.name().length()).max().orElse(0);
@@ -43,12 +50,29 @@ final class ProgramDescription {
         s.append("lower-to-upper edges (L -> U: U's cost uses L's optimum):\n");
         appendEdges(s, program.lowerToUpper());
         s.append("leaves (stepped every global step): ").append(String.join(", ", program.leaves())).append('\n');
-        s.append("backpropagation paths [U, ..., L, U]:\n");
+        s.append("levels:\n");
+        Map<Integer, List<String>> byLevel = new TreeMap<>();
+        program.problems().forEach(p -> byLevel.computeIfAbsent(p.level(), k -> new ArrayList<>()).add(p.name()));
+        byLevel.forEach((level, names) -> s.append("  ").append(level).append(": ").append(String.join(", ", names))
+                .append('\n'));
+        s.append("backpropagation paths [U, ..., L, U] per upper problem")
+                .append(maxPaths > 0 ? ", at most " + maxPaths + " listed each" : " (--graph --paths N lists them)")
+                .append(":\n");
         boolean any = false;
         for (ProblemNode p : program.problems()) {
-            for (List<String> path : program.pathsOf(p.name())) {
-                s.append("  ").append(String.join(" -> ", path)).append('\n');
-                any = true;
+            BigInteger count = program.pathCount(p.name());
+            if (count.signum() == 0) {
+                continue;
+            }
+            any = true;
+            s.append(String.format("  %-" + width + "s  %s path%s%n", p.name(), count, count.equals(BigInteger.ONE) ? "" : "s"));
+            if (maxPaths > 0) {
+                List<List<String>> listed = program.pathsOf(p.name(), maxPaths);
+                listed.forEach(path -> s.append("    ").append(String.join(" -> ", path)).append('\n'));
+                BigInteger left = count.subtract(BigInteger.valueOf(listed.size()));
+                if (left.signum() > 0) {
+                    s.append("    ... and ").append(left).append(" more\n");
+                }
             }
         }
         if (!any) {

@@ -15,8 +15,8 @@ import org.betty4j.runtime.optim.Optimizer;
 
 /**
  * Per-problem command-line overrides ({@code --unroll}, {@code --method}, {@code --alpha},
- * {@code --iterations-of}, {@code --lr}, {@code --warmup}, {@code --grad-accumulation}, {@code --clip}) applied to a program: a copy with the same problems,
- * edges and paths, re-checked by {@link Program.Builder#build()}. A value that cannot take
+ * {@code --iterations-of}, {@code --lr}, {@code --warmup}, {@code --grad-accumulation}, {@code --clip}) applied to a program: a copy with the same problems
+ * and edges (hence the same paths), re-checked by {@link Program.Builder#build()}. A value that cannot take
  * effect is a {@link UsageException}, never silently ignored.
  *
  * <p>The learning rate belongs to the optimizer each problem builds itself, so {@code --lr}
@@ -59,11 +59,6 @@ final class ProgramOverrides {
         }
         program.upperToLower().forEach(e -> copy.upperToLower(e.from(), e.to()));
         program.lowerToUpper().forEach(e -> copy.lowerToUpper(e.from(), e.to()));
-        for (ProblemNode p : program.problems()) {
-            for (List<String> path : program.pathsOf(p.name())) {
-                copy.path(path.toArray(String[]::new));
-            }
-        }
         return copy.build();
     }
 

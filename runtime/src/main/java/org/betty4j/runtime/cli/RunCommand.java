@@ -162,6 +162,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N",
             description = "libtorch CPU threads (intra-op, inter-op, OpenMP); default: 1 on 2 cores or fewer, else half the cores.")
     Integer threads;
+    @Option(names = "--paths", arity = "0..1", fallbackValue = "20", paramLabel = "N",
+            description = "With --graph (text): also list each upper problem's first N backpropagation paths"
+                    + " (default N: ${FALLBACK-VALUE}); without it only their counts are printed.")
+    int paths;
 
     RunCommand(Supplier<Program> programFactory, PrintWriter out) {
         this.programFactory = programFactory;
@@ -189,8 +193,15 @@ final class RunCommand implements Callable<Integer> {
         overrides.gradientAccumulation = gradientAccumulation;
         overrides.clip = clip;
         Program program = overrides.apply(original);
+        if (paths != 0 && (graph == null || graph == GraphFormat.dot)) {
+            throw new UsageException("--paths " + paths + " lists paths in the text of --graph; use it with --graph"
+                    + " (text)");
+        }
         if (graph != null) {
-            out.print(graph == GraphFormat.dot ? ProgramDescription.dot(program) : ProgramDescription.text(program));
+            if (paths < 0) {
+                throw new UsageException("--paths " + paths + ": must be 0 or more");
+            }
+            out.print(graph == GraphFormat.dot ? ProgramDescription.dot(program) : ProgramDescription.text(program, paths));
             out.flush();
             return ProgramMain.OK;
         }

@@ -1,23 +1,35 @@
 package org.betty4j.runtime.engine;
 
+import java.math.BigInteger;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A multilevel program: problems, the two kinds of edges, and every backpropagation path.
- * The annotation processor computes all of it at compile time and the generated wiring
- * builds it from literals; {@link Builder#build()} re-checks that the literals are
- * consistent (a hand-built program gets the same checks).
+ * A multilevel program: problems and the two kinds of edges. The annotation processor checks
+ * the graph at compile time and the generated wiring builds it from tables of problems and
+ * edges; {@link Builder#build()} re-checks the edges (a hand-built program gets the same
+ * checks).
  *
- * <p>A path reads {@code [U, x1, ..., L, U]}: the upper problem {@code U} whose cost uses the
- * optimum of {@code x1}, the lower-to-upper chain down to {@code L}, and {@code U} again,
- * whose parameters {@code L}'s cost uses (the upper-to-lower edge {@code U -> L}).
+ * <p>Backpropagation paths are derived from the edges, never stored. A path reads
+ * {@code [U, x1, ..., L, U]}: the upper problem {@code U} whose cost uses the optimum of
+ * {@code x1}, the lower-to-upper chain down to {@code L}, and {@code U} again, whose
+ * parameters {@code L}'s cost uses (the upper-to-lower edge {@code U -> L}). Their number
+ * grows exponentially with depth in layered graphs, so {@link #pathCount} counts them
+ * (dynamic programming over the edges, exact with {@link BigInteger}), {@link #pathsOf(String,
+ * int)} lists a prefix, and {@link #pathsOf(String)} lists them all only up to
+ * {@link #MAX_LISTED_PATHS}.
  */
 public final class Program {
 
@@ -29,13 +41,23 @@ public final class Program {
         }
     }
 
+    /** The most paths {@link #pathsOf(String)} lists; past it, it throws and names the alternatives. */
+    public static final int MAX_LISTED_PATHS = 10_000;
+
     private final String name;
     private final List<ProblemNode> problems;
     private final Map<String, ProblemNode> byName;
     private final List<Edge> upperToLower;
     private final List<Edge> lowerToUpper;
-    private final Map<String, List<List<String>>> pathsByUpper;
     private final List<String> leaves;
+    /** lower-to-upper predecessors ("lowers of"), sorted by name */
+    private final Map<String, SortedSet<String>> lowers = new HashMap<>();
+    /** lower-to-upper successors ("uppers using the optimum of") */
+    private final Map<String, List<String>> uppersOf = new HashMap<>();
+    /** upper-to-lower successors: the problems whose cost reads an upper's parameters */
+    private final Map<String, Set<String>> readers = new HashMap<>();
+    private final Map<String, BigInteger> pathCounts = new ConcurrentHashMap<>();
+    private volatile Set<String> differentiatedThrough;
 
     private Program(Builder b) {
         this.name = b.name;
@@ -43,12 +65,18 @@ public final class Program {
         this.byName = Collections.unmodifiableMap(new LinkedHashMap<>(b.problems));
         this.upperToLower = List.copyOf(b.upperToLower);
         this.lowerToUpper = List.copyOf(b.lowerToUpper);
-        Map<String, List<List<String>>> paths = new LinkedHashMap<>();
-        for (List<String> path : b.paths) {
-            paths.computeIfAbsent(path.get(0), k -> new ArrayList<>()).add(List.copyOf(path));
+        for (ProblemNode p : problems) {
+            lowers.put(p.name(), new TreeSet<>());
+            uppersOf.put(p.name(), new ArrayList<>());
+            readers.put(p.name(), new HashSet<>());
         }
-        paths.replaceAll((k, v) -> List.copyOf(v));
-        this.pathsByUpper = Collections.unmodifiableMap(paths);
+        for (Edge e : lowerToUpper) {
+            lowers.get(e.to()).add(e.from());
+            uppersOf.get(e.from()).add(e.to());
+        }
+        for (Edge e : upperToLower) {
+            readers.get(e.from()).add(e.to());
+        }
         List<String> leafNames = new ArrayList<>();
         for (ProblemNode p : problems) {
             if (lowersOf(p.name()).isEmpty()) {
@@ -68,7 +96,6 @@ public final class Program {
         problems.forEach(b::problem);
         upperToLower.forEach(e -> b.upperToLower(e.from(), e.to()));
         lowerToUpper.forEach(e -> b.lowerToUpper(e.from(), e.to()));
-        pathsByUpper.values().forEach(ps -> ps.forEach(p -> b.path(p.toArray(String[]::new))));
         return b;
     }
 
@@ -120,9 +147,150 @@ public final class Program {
         return out;
     }
 
-    /** The backpropagation paths of {@code upper}'s hypergradient; empty when it has none. */
+    /**
+     * The number of backpropagation paths of {@code upper}'s hypergradient: for each
+     * upper-to-lower edge {@code upper -> L}, the lower-to-upper paths from {@code L} up to
+     * {@code upper}. Linear in the number of edges (paths counted per node, highest level first).
+     */
+    public BigInteger pathCount(String upper) {
+        problem(upper);
+        return pathCounts.computeIfAbsent(upper, u -> {
+            Map<String, BigInteger> toUpper = pathsUpTo(u);
+            BigInteger total = BigInteger.ZERO;
+            for (String lower : readers.get(u)) {
+                total = total.add(toUpper.getOrDefault(lower, BigInteger.ZERO));
+            }
+            return total;
+        });
+    }
+
+    /** For every problem, the number of lower-to-upper paths from it up to {@code upper}. */
+    private Map<String, BigInteger> pathsUpTo(String upper) {
+        Map<String, BigInteger> count = new HashMap<>();
+        count.put(upper, BigInteger.ONE);
+        // lower-to-upper edges go strictly up in level, so highest level first is a topological order
+        List<ProblemNode> byLevelDescending = new ArrayList<>(problems);
+        byLevelDescending.sort((a, b) -> Integer.compare(b.level(), a.level()));
+        for (ProblemNode p : byLevelDescending) {
+            if (p.name().equals(upper)) {
+                continue;
+            }
+            BigInteger n = BigInteger.ZERO;
+            for (String up : uppersOf.get(p.name())) {
+                n = n.add(count.getOrDefault(up, BigInteger.ZERO));
+            }
+            if (n.signum() > 0) {
+                count.put(p.name(), n);
+            }
+        }
+        return count;
+    }
+
+    /**
+     * Every backpropagation path of {@code upper}'s hypergradient, sorted lexicographically;
+     * empty when it has none. Lists at most {@link #MAX_LISTED_PATHS} paths.
+     *
+     * @throws IllegalStateException when {@code upper} has more paths than that, naming the count
+     *     and the alternatives
+     */
     public List<List<String>> pathsOf(String upper) {
-        return pathsByUpper.getOrDefault(upper, List.of());
+        BigInteger count = pathCount(upper);
+        if (count.compareTo(BigInteger.valueOf(MAX_LISTED_PATHS)) > 0) {
+            throw new IllegalStateException("program " + name + ": upper problem " + upper + " has " + count
+                    + " backpropagation paths, more than the " + MAX_LISTED_PATHS + " pathsOf lists. Fix: use"
+                    + " pathCount(\"" + upper + "\") for their number, or pathsOf(\"" + upper + "\", limit) for the"
+                    + " first ones in order.");
+        }
+        return pathsOf(upper, MAX_LISTED_PATHS);
+    }
+
+    /**
+     * The first {@code limit} backpropagation paths of {@code upper}'s hypergradient in
+     * lexicographic order. The work is proportional to the paths listed (times their length),
+     * not to the number of paths there are.
+     */
+    public List<List<String>> pathsOf(String upper, int limit) {
+        problem(upper);
+        if (limit < 0) {
+            throw new IllegalArgumentException("program " + name + ": a path limit must be 0 or more, got " + limit);
+        }
+        Set<String> useful = leadingToAReader(upper);
+        List<List<String>> out = new ArrayList<>();
+        List<String> prefix = new ArrayList<>();
+        prefix.add(upper);
+        collectPaths(upper, upper, useful, prefix, out, limit);
+        return Collections.unmodifiableList(out);
+    }
+
+    /**
+     * The problems inside some path of {@code upper} (as {@code x1 .. L}): every {@code x} with
+     * a reader {@code L} of {@code upper}'s parameters below it ({@code L ->* x}) and a
+     * lower-to-upper path from {@code x} up to {@code upper}.
+     */
+    private Set<String> leadingToAReader(String upper) {
+        Set<String> useful = new HashSet<>();
+        ArrayDeque<String> queue = new ArrayDeque<>();
+        Map<String, BigInteger> toUpper = pathsUpTo(upper);
+        for (String lower : readers.get(upper)) {
+            if (toUpper.containsKey(lower) && useful.add(lower)) {
+                queue.add(lower);
+            }
+        }
+        while (!queue.isEmpty()) {
+            String x = queue.poll();
+            for (String up : uppersOf.get(x)) {
+                if (!up.equals(upper) && toUpper.containsKey(up) && useful.add(up)) {
+                    queue.add(up);
+                }
+            }
+        }
+        return useful;
+    }
+
+    /** Depth-first from the top; at each problem the next entries in name order, closing the path where it may. */
+    private void collectPaths(String upper, String at, Set<String> useful, List<String> prefix,
+            List<List<String>> out, int limit) {
+        SortedSet<String> next = new TreeSet<>();
+        for (String lower : lowers.get(at)) {
+            if (useful.contains(lower)) {
+                next.add(lower);
+            }
+        }
+        boolean closes = !at.equals(upper) && readers.get(upper).contains(at);
+        if (closes) {
+            next.add(upper);
+        }
+        for (String n : next) {
+            if (out.size() >= limit) {
+                return;
+            }
+            prefix.add(n);
+            if (n.equals(upper)) {
+                out.add(List.copyOf(prefix));
+            } else {
+                collectPaths(upper, n, useful, prefix, out, limit);
+            }
+            prefix.remove(prefix.size() - 1);
+        }
+    }
+
+    /**
+     * Problems some upper problem differentiates through, i.e. inside some path (as
+     * {@code x1 .. L}): their best-response method matters. By reachability, never by listing paths.
+     */
+    public Set<String> differentiatedThrough() {
+        Set<String> result = differentiatedThrough;
+        if (result == null) {
+            Set<String> out = new TreeSet<>();
+            for (ProblemNode u : problems) {
+                if (!readers.get(u.name()).isEmpty()) {
+                    out.addAll(leadingToAReader(u.name()));
+                }
+            }
+            result = Collections.unmodifiableSet(out);
+            differentiatedThrough = result;
+        }
+        return result;
     }
 
     /** Problems with no lower problem: each global step steps every leaf once. */
@@ -130,7 +298,7 @@ public final class Program {
         return leaves;
     }
 
-    /** A short multi-line description: problems, edges, paths. */
+    /** A short multi-line description: problems, edges, leaves, path counts. */
     public String describe() {
         StringBuilder s = new StringBuilder("program ").append(name).append('\n');
         for (ProblemNode p : problems) {
@@ -141,8 +309,12 @@ public final class Program {
         s.append("  upper-to-lower: ").append(upperToLower).append('\n');
         s.append("  lower-to-upper: ").append(lowerToUpper).append('\n');
         s.append("  leaves: ").append(leaves).append('\n');
-        pathsByUpper.forEach((u, ps) -> ps.forEach(p -> s.append("  path of ").append(u).append(": ")
-                .append(String.join(" -> ", p)).append('\n')));
+        for (ProblemNode p : problems) {
+            BigInteger count = pathCount(p.name());
+            if (count.signum() > 0) {
+                s.append("  paths of ").append(p.name()).append(": ").append(count).append('\n');
+            }
+        }
         return s.toString();
     }
 
@@ -151,7 +323,7 @@ public final class Program {
         private final Map<String, ProblemNode> problems = new LinkedHashMap<>();
         private final Set<Edge> upperToLower = new LinkedHashSet<>();
         private final Set<Edge> lowerToUpper = new LinkedHashSet<>();
-        private final List<List<String>> paths = new ArrayList<>();
+        private final List<List<String>> declaredPaths = new ArrayList<>();
 
         private Builder(String name) {
             this.name = Objects.requireNonNull(name, "name");
@@ -187,9 +359,13 @@ public final class Program {
             return this;
         }
 
-        /** A backpropagation path {@code [U, x1, ..., L, U]}. */
+        /**
+         * Declares that the program has the backpropagation path {@code [U, x1, ..., L, U]};
+         * {@link #build()} checks that its edges exist. Optional: paths are derived from the
+         * edges, a declaration only documents and checks one.
+         */
         public Builder path(String... problemNames) {
-            paths.add(List.of(problemNames));
+            declaredPaths.add(List.of(problemNames));
             return this;
         }
 
@@ -200,7 +376,7 @@ public final class Program {
             for (Edge e : lowerToUpper) {
                 checkEdge(e, "lower-to-upper", false);
             }
-            for (List<String> path : paths) {
+            for (List<String> path : declaredPaths) {
                 checkPath(path);
             }
             return new Program(this);

@@ -22,9 +22,6 @@ public record HypergradConfig(HypergradMethod method, double alpha, int iteratio
         if (method.usesIterations()) {
             Rules.ITERATIONS.require(method.name(), iterations);
         }
-        if (firstOrder && !Rules.firstOrderAllowed(method)) {
-            throw new IllegalArgumentException(method + ": firstOrder means nothing for a method that inverts the Hessian");
-        }
     }
 
     /** The method with its documented defaults. */

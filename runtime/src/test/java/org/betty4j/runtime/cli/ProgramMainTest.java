@@ -70,7 +70,7 @@ class ProgramMainTest {
                 + "        warmup 2  accumulate 1  clip 5.0\n"), help);
         assertTrue(help.contains("High -> Low"), help);
         assertTrue(help.contains("Low -> High"), help);
-        assertTrue(help.contains("High -> Low -> High"), help);
+        assertTrue(help.contains("High  1 path\n"), help);
         for (String option : List.of("--iterations", "--validate-every", "--seed", "--device", "--output-dir", "--lr",
                 "--unroll", "--method", "--alpha", "--iterations-of", "--graph", "--warmup", "--grad-accumulation",
                 "--clip")) {
