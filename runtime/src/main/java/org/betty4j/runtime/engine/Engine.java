@@ -55,6 +55,8 @@ public final class Engine implements AutoCloseable {
     private final EngineConfig config;
     private final List<EngineListener> listeners = new ArrayList<>();
     private final Map<String, ProblemState> states = new LinkedHashMap<>();
+    /** How often each once-only warning occurred (see warnOnce). */
+    private final Map<String, Integer> warnings = new LinkedHashMap<>();
     private NDManager root;
     private int globalStep;
     private boolean ran;
@@ -156,6 +158,11 @@ public final class Engine implements AutoCloseable {
         info("{}: {} after global step {} of {}; local steps: {}", program.name(),
                 stopReason == null ? "done" : "stopped (" + stopReason + ")", globalStep, config.iterations(),
                 localStepCounts());
+        warnings.forEach((key, count) -> {
+            if (count > 1) {
+                LOG.warn("{}: warning '{}' occurred {} times in this run", program.name(), key, count);
+            }
+        });
         if (stopReason != null) {
             if (config.checkpointEvery() > 0) {
                 checkpoint(config.checkpointFile());
@@ -241,9 +248,10 @@ public final class Engine implements AutoCloseable {
     /** The requested device if this engine can use it, else the CPU, with one log line either way. */
     private Device chooseDevice(Device requested) {
         ai.djl.engine.Engine torch = ai.djl.engine.Engine.getEngine("PyTorch");
-        if (requested.isGpu() && requested.getDeviceId() >= torch.getGpuCount()) {
+        int gpus = requested.isGpu() ? torch.getGpuCount() : 0;
+        if (requested.isGpu() && requested.getDeviceId() >= gpus) {
             LOG.warn("{}: device {} requested but {} usable GPU(s) found; running on cpu()", program.name(), requested,
-                    torch.getGpuCount());
+                    gpus);
             return Device.cpu();
         }
         info("{}: running on {}", program.name(), requested);
@@ -350,7 +358,7 @@ public final class Engine implements AutoCloseable {
             }
             problem.clearAccumulated();
             problem.skippedSteps++;
-            LOG.warn("skipped the update: {}", e.getMessage());
+            warnOnce("skipped non-finite update of " + problem.node.name(), "skipped the update: {}", e.getMessage());
         }
     }
 
@@ -466,7 +474,8 @@ public final class Engine implements AutoCloseable {
         InnerLoop loop = problem.recorder.innerLoop();
         int taken = problem.node.unrollSteps();
         if (loop.steps().size() < taken) {
-            LOG.warn("{}: ITD_RMAD differentiates through {} of the {} updates of this inner loop (global step {}): "
+            warnOnce("ITD_RMAD through part of an inner loop of " + problem.node.name(),
+                    "{}: ITD_RMAD differentiates through {} of the {} updates of this inner loop (global step {}): "
                     + "only updates taken since the loop started in this run are recorded (not those before a resume "
                     + "from a checkpoint, nor those skipped as non-finite), and an upper that steps mid-loop sees "
                     + "only the loop so far",
@@ -493,6 +502,19 @@ public final class Engine implements AutoCloseable {
         if (config.logEvery() > 0 && problem.localSteps % config.logEvery() == 0) {
             info("{} step {} (global {}): loss {} {}", problem.node.name(), problem.localSteps, globalStep,
                     String.format("%.5f", loss), cost.metrics().isEmpty() ? "" : cost.metrics());
+        }
+    }
+
+    /**
+     * A warning the first time {@code key} occurs in this run, DEBUG afterwards: a condition
+     * that holds at every step would otherwise flood the log. The run's last line counts them.
+     */
+    private void warnOnce(String key, String format, Object... args) {
+        int seen = warnings.merge(key, 1, Integer::sum);
+        if (seen == 1) {
+            LOG.warn(format + " (shown once; the run's last line counts repeats)", args);
+        } else {
+            LOG.debug(format, args);
         }
     }
 
