@@ -2,8 +2,12 @@
 def log = new File(basedir, 'build.log').text
 assert new File(basedir, 'target/generated-sources/annotations/sample/hpo/TunerEngine.java').isFile()
 assert log.contains('BUILD SUCCESS')
-assert log.contains('Tuner: 2 problems, leaves [Learner]')
-assert log.contains('Tuner: 2 problems, leaves [Learner], 3 global steps')
+// --iterations 3 counts the outer problem's steps: Learner unrolls 5 steps per Tuner step
+assert log.contains('Tuner: 2 problems, leaves [Learner], 15 global steps')
+assert log.contains('Tuner: 15 global steps; local steps: Learner 15, Tuner 3 (outer: Tuner)')
+// output fit for a log file: no progress bar, and DJL's CUDA probe warning not repeated
+assert !log.contains('[=')
+assert log.count('Failed to detect GPU count') <= 1
 
 // No test framework on the user's class path, and DJL at the version the runtime is built with.
 def classpath = new File(basedir, 'runtime-classpath.txt').text

@@ -60,6 +60,8 @@ public final class Engine implements AutoCloseable {
     private final EngineConfig config;
     private final List<EngineListener> listeners = new ArrayList<>();
     private final Map<String, ProblemState> states = new LinkedHashMap<>();
+    /** How often each once-only warning occurred (see warnOnce). */
+    private final Map<String, Integer> warnings = new LinkedHashMap<>();
     private NDManager root;
     private int globalStep;
     private boolean ran;
@@ -207,6 +209,11 @@ public final class Engine implements AutoCloseable {
         info("{}: {} after global step {} of {}; local steps: {}", program.name(),
                 stopReason == null ? "done" : "stopped (" + stopReason + ")", globalStep, config.iterations(),
                 localStepCounts());
+        warnings.forEach((key, count) -> {
+            if (count > 1) {
+                LOG.warn("{}: warning '{}' occurred {} times in this run", program.name(), key, count);
+            }
+        });
         if (stopReason != null) {
             if (config.checkpointEvery() > 0) {
                 checkpoint(config.checkpointFile());
@@ -375,9 +382,10 @@ public final class Engine implements AutoCloseable {
     /** The requested device if this engine can use it, else the CPU, with one log line either way. */
     private Device chooseDevice(Device requested) {
         ai.djl.engine.Engine torch = ai.djl.engine.Engine.getEngine("PyTorch");
-        if (requested.isGpu() && requested.getDeviceId() >= torch.getGpuCount()) {
+        int gpus = requested.isGpu() ? torch.getGpuCount() : 0;
+        if (requested.isGpu() && requested.getDeviceId() >= gpus) {
             LOG.warn("{}: device {} requested but {} usable GPU(s) found; running on cpu()", program.name(), requested,
-                    torch.getGpuCount());
+                    gpus);
             return Device.cpu();
         }
         info("{}: running on {}", program.name(), requested);
@@ -491,7 +499,7 @@ public final class Engine implements AutoCloseable {
             }
             problem.clearAccumulated();
             problem.skippedSteps++;
-            LOG.warn("skipped the update: {}", e.getMessage());
+            warnOnce("skipped non-finite update of " + problem.node.name(), "skipped the update: {}", e.getMessage());
         }
     }
 
@@ -798,6 +806,19 @@ public final class Engine implements AutoCloseable {
         if (config.logEvery() > 0 && problem.localSteps % config.logEvery() == 0) {
             info("{} step {} (global {}): loss {} {}", problem.node.name(), problem.localSteps, globalStep,
                     String.format("%.5f", loss), cost.metrics().isEmpty() ? "" : cost.metrics());
+        }
+    }
+
+    /**
+     * A warning the first time {@code key} occurs in this run, DEBUG afterwards: a condition
+     * that holds at every step would otherwise flood the log. The run's last line counts them.
+     */
+    private void warnOnce(String key, String format, Object... args) {
+        int seen = warnings.merge(key, 1, Integer::sum);
+        if (seen == 1) {
+            LOG.warn(format + " (shown once; the run's last line counts repeats)", args);
+        } else {
+            LOG.debug(format, args);
         }
     }
 

@@ -144,6 +144,8 @@ public final class IterativeDifferentiation implements BestResponseJacobian {
      * (resumed mid-loop, non-finite updates skipped, or an upper that steps while this loop
      * runs): the product then differentiates only the recorded ones. Null outside a run.
      */
+    private boolean partialLoopWarned;
+
     private InnerLoop recordedLoop() {
         if (recorder == null) {
             return null;
@@ -151,11 +153,18 @@ public final class IterativeDifferentiation implements BestResponseJacobian {
         InnerLoop loop = recorder.innerLoop();
         int taken = settings.unrollSteps();
         if (!loop.steps().isEmpty() && loop.steps().size() < taken) {
-            LOG.warn("{}: ITD_RMAD differentiates through {} of the {} updates of this inner loop (global step {}): "
+            // once per problem and run: the condition can hold at every upper step
+            String format = "{}: ITD_RMAD differentiates through {} of the {} updates of this inner loop (global step {}): "
                     + "only updates taken since the loop started in this run are recorded (not those before a resume "
                     + "from a checkpoint, nor those skipped as non-finite), and an upper that steps mid-loop sees "
-                    + "only the loop so far",
-                    settings.name(), loop.steps().size(), taken, lastRecordedGlobalStep);
+                    + "only the loop so far";
+            Object[] args = {settings.name(), loop.steps().size(), taken, lastRecordedGlobalStep};
+            if (partialLoopWarned) {
+                LOG.debug(format, args);
+            } else {
+                partialLoopWarned = true;
+                LOG.warn(format + " (shown once)", args);
+            }
         }
         return loop;
     }

@@ -99,18 +99,28 @@ class RunLengthAndOutputTest {
         return command;
     }
 
-    /** No GPU here, and the CPU build of libtorch: the error says so and how to get the CUDA one. */
+    /**
+     * --device gpu where no GPU is visible: the error names what is missing for the libtorch
+     * build on the class path (the CPU build by default; the CUDA build with -Pgpu). On a
+     * machine with a GPU and the CUDA build the run must succeed instead.
+     */
     @Test
     void deviceGpuNamesWhatIsMissing() {
-        assertEquals("cpu", DeviceChoice.libtorchFlavor());
+        String flavor = DeviceChoice.libtorchFlavor();
+        int gpus = ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount();
         ProgramMainTest.Run run = ProgramMainTest.run(() -> ProgramMainTest.solo(true), "--device", "gpu",
                 "--iterations", "1");
+        if (gpus > 0) {
+            assertEquals(ProgramMain.OK, run.exitCode(), run.err());
+            return;
+        }
         assertEquals(ProgramMain.BAD_OPTIONS, run.exitCode(), run.err());
-        assertTrue(run.err().contains("the PyTorch library on the class path is DJL's CPU build"
-                + " (ai.djl.pytorch:pytorch-native-cpu, flavor cpu)"), run.err());
-        assertTrue(run.err().contains("mvn -Pgpu"), run.err());
-        assertTrue(DeviceChoice.missingGpu("cu124").contains("flavor cu124) is on the class path, but DJL sees no"
-                + " CUDA device"));
+        assertTrue(run.err().contains(DeviceChoice.missingGpu(flavor)), run.err());
+        assertTrue(DeviceChoice.missingGpu("cpu").contains("the PyTorch library on the class path is DJL's CPU build"
+                + " (ai.djl.pytorch:pytorch-native-cpu, flavor cpu)"));
+        assertTrue(DeviceChoice.missingGpu("cpu").contains("mvn -Pgpu"));
+        assertTrue(DeviceChoice.missingGpu("cu124").contains("the CUDA build of PyTorch (flavor cu124) is on the class"
+                + " path, but DJL sees no CUDA device"));
     }
 
     /**
@@ -138,6 +148,32 @@ class RunLengthAndOutputTest {
         int first = output.indexOf("Failed to detect GPU count");
         assertTrue(first < 0 || output.indexOf("Failed to detect GPU count", first + 1) < 0,
                 "a warning printed twice:\n" + output);
+    }
+
+    /**
+     * A condition that recurs at every step is warned about once, and the run's end counts it:
+     * a problem whose loss is NaN at each of 5 steps, with non-finite updates skipped.
+     */
+    @Test
+    void aRecurringWarningIsLoggedOnceAndCounted() {
+        QuadraticProblem nan = new QuadraticProblem(0, 3, 0.1f, false);
+        Program program = Program.builder("Nan")
+                .problem(ProblemNode.builder("Bad", 1, nan).costFunction(batch -> org.betty4j.runtime.problem.Cost.of(
+                        nan.w.mul(Double.NaN).sum())).build())
+                .build();
+        java.io.PrintStream original = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        try (Engine engine = new Engine(program, EngineConfig.builder().optIterations(5).optSkipNonFinite(true)
+                .build())) {
+            System.setErr(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
+            engine.run();
+            assertEquals(5, engine.skippedSteps("Bad"));
+        } finally {
+            System.setErr(original);
+        }
+        String log = captured.toString(StandardCharsets.UTF_8);
+        assertEquals(1, log.split("skipped the update", -1).length - 1, log);
+        assertTrue(log.contains("Nan: warning 'skipped non-finite update of Bad' occurred 5 times in this run"), log);
     }
 
     /** The bilevel demo program behind a main, as the processor generates one. */
