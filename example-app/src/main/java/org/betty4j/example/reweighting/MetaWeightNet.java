@@ -41,7 +41,7 @@ public class MetaWeightNet implements Trainable {
     @Override
     public void setUp(ProblemContext context) {
         FashionMnistSplits splits = ExperimentData.forContext(context);
-        net = new WeightNet(context.manager(), 100, context.dataType());
+        net = new WeightNet(context.manager(), 100, context.dataType(), context.computeType());
         data = ExperimentData.batches(context, splits.meta(), splits.meta().count());
         float lr = context.option(ProgramMain.learningRateKey(context.problemName()))
                 .or(() -> context.option(META_LR_OPTION))

@@ -33,6 +33,17 @@ final class RunCommand implements Callable<Integer> {
     /** Devices a run may ask for. */
     enum Device { cpu, gpu }
 
+    /** Compute types of {@code --mixed-precision}. */
+    enum ComputeType {
+        bf16(ai.djl.ndarray.types.DataType.BFLOAT16), fp16(ai.djl.ndarray.types.DataType.FLOAT16);
+
+        final ai.djl.ndarray.types.DataType dataType;
+
+        ComputeType(ai.djl.ndarray.types.DataType dataType) {
+            this.dataType = dataType;
+        }
+    }
+
     /** How {@code --graph} prints. */
     enum GraphFormat { text, dot }
 
@@ -74,6 +85,11 @@ final class RunCommand implements Callable<Integer> {
             description = "At the end of the run, write DIR/<problem>.onnx for every problem that implements"
                     + " org.betty4j.runtime.onnx.OnnxExportable.")
     Path exportOnnx;
+
+    @Option(names = "--mixed-precision", paramLabel = "TYPE",
+            description = "Mixed precision: parameters stay FLOAT32, layers computed through MixedPrecision run in bf16"
+                    + " or fp16; fp16 with dynamic loss scaling (the step metric loss_scale). Default: off.")
+    ComputeType mixedPrecision;
 
     @Option(names = "--report", arity = "0..1", fallbackValue = "", paramLabel = "FILE",
             description = "At the end of the run, write a self-contained HTML report (settings, graph, loss curves,"
@@ -179,6 +195,8 @@ final class RunCommand implements Callable<Integer> {
                 .optLogEvery(logEvery)
                 .optProgressBar(true)
                 .optOptions(programOptions)
+                .optMixedPrecision(mixedPrecision == null ? ai.djl.ndarray.types.DataType.FLOAT32
+                        : mixedPrecision.dataType)
                 .build();
         checkEarlyStop(program, validating);
         Path reportFile = reportFile();

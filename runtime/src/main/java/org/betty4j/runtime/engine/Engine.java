@@ -216,7 +216,7 @@ public final class Engine implements AutoCloseable {
         Precision.check(root, config.dataType());
         if (config.computeType() != ai.djl.ndarray.types.DataType.FLOAT32) {
             org.betty4j.runtime.autograd.MixedPrecision.check(root, config.computeType());
-            LOG.info("{}: mixed precision, FLOAT32 parameters and {} compute{}", program.name(), config.computeType(),
+            LOG.info("{}: mixed precision, FLOAT32 parameters and {} compute{}", program.name(), config.computeType().name(),
                     config.lossScaling() == null ? "" : ", dynamic loss scaling");
         }
         for (ProblemNode node : program.problems()) {
