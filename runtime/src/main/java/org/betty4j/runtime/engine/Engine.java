@@ -318,9 +318,9 @@ public final class Engine implements AutoCloseable {
             }
             if (problem.scaler != null) {
                 double scale = problem.scaler.scale();
-                grads = unscale(grads, scale);
+                grads = grads == null ? null : unscale(grads, scale);
                 cost = cost.withMetric("loss_scale", scale);
-                if (!problem.scaler.update(allFinite(grads))) {
+                if (!problem.scaler.update(grads != null && allFinite(grads))) {
                     // GradScaler's rule: an overflow skips this update (and what was accumulated)
                     problem.clearAccumulated();
                     problem.skippedSteps++;
@@ -471,7 +471,7 @@ public final class Engine implements AutoCloseable {
     /**
      * Direct gradient plus every path's hypergradient; each product's diagnostics go to
      * {@code diagnostics} as {@code <problem>.<name>} (the largest value when a problem is on
-     * several paths).
+     * several paths). Null under loss scaling when a vector carried along a path overflowed.
      */
     private NDList gradient(ProblemState problem, NDArray loss, Map<String, Double> diagnostics) {
         List<List<String>> paths = program.pathsOf(problem.node.name());
@@ -489,6 +489,11 @@ public final class Engine implements AutoCloseable {
         for (List<String> path : paths) {
             NDList v = lossGradByLower.get(path.get(1));
             for (int i = 1; i < path.size() - 1; i++) {
+                if (problem.scaler != null && !allFinite(v)) {
+                    // the scaled gradient overflowed: the update will be skipped, and a best-response
+                    // product would perturb the lower problem's parameters by a non-finite vector
+                    return null;
+                }
                 ProblemState curr = states.get(path.get(i));
                 ProblemState prev = states.get(path.get(i + 1));
                 JacobianContext context = new JacobianContext(curr.node.name(), prev.node.name(), curr.params,
