@@ -69,8 +69,14 @@ public final class ReweightingApp implements Callable<Integer> {
     @Option(names = "--lr", description = "Classifier base learning rate, SGD (default: ${DEFAULT-VALUE}).")
     float lr = 0.1f;
 
-    @Option(names = "--precision", description = "FLOAT32 (default) or FLOAT16 (BFLOAT16 is refused by DJL's PyTorch engine).")
+    @Option(names = "--precision", description = "Parameters and data in FLOAT32 (default) or FLOAT16 (BFLOAT16 is"
+            + " refused by DJL's PyTorch engine: use --mixed-precision BFLOAT16).")
     ai.djl.ndarray.types.DataType precision = ai.djl.ndarray.types.DataType.FLOAT32;
+
+    @Option(names = "--mixed-precision", paramLabel = "TYPE",
+            description = "Mixed precision: FLOAT32 parameters, linear layers computed in BFLOAT16 or FLOAT16 (FLOAT16"
+                    + " with dynamic loss scaling); default: none.")
+    ai.djl.ndarray.types.DataType mixedPrecision;
 
     @Option(names = "--only", description = "Run only one program: baseline or mwn (default: both).")
     String only;
@@ -123,6 +129,7 @@ public final class ReweightingApp implements Callable<Integer> {
                 .optProgressBar(logEvery == 0 && System.console() != null)
                 .optLogEvery(logEvery)
                 .optDataType(precision)
+                .optMixedPrecision(mixedPrecision == null ? ai.djl.ndarray.types.DataType.FLOAT32 : mixedPrecision)
                 .optOption(MetaWeightNet.META_LR_OPTION, Float.toString(metaLr))
                 .optOption(ProgramMain.learningRateKey("Classifier"), Float.toString(lr));
         if (dataDir != null) {
@@ -139,7 +146,7 @@ public final class ReweightingApp implements Callable<Integer> {
                         ImageClassifier trained = model.apply(e);
                         result[0] = trained.evaluate(splits.test(), m);
                         // the same test set through the exported network in ONNX Runtime (float32 export)
-                        if (precision == ai.djl.ndarray.types.DataType.FLOAT32) {
+                        if (precision == ai.djl.ndarray.types.DataType.FLOAT32 && mixedPrecision == null) {
                             onnx[0] = OnnxCheck.of(trained, splits.test(), m);
                         }
                     }

@@ -25,7 +25,7 @@ public class BaselineClassifier extends Problem {
     public void setUp(ProblemContext context) {
         FashionMnistSplits splits = ExperimentData.forContext(context);
         model = ImageClassifier.create(context.manager(), splits.train().pixelsPerImage(), 256,
-                context.dataType());
+                context.dataType(), context.computeType());
         model(model.block());
         data(ExperimentData.batches(context, splits.train(), 100));
         optimizer(ImageClassifier.optimizer(context));

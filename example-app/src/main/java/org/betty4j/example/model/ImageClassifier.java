@@ -9,6 +9,7 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
+import org.betty4j.runtime.autograd.MixedPrecision;
 import org.betty4j.runtime.data.ImageSet;
 import org.betty4j.runtime.optim.LearningRateSchedule;
 import org.betty4j.runtime.optim.Optimizer;
@@ -25,10 +26,12 @@ public final class ImageClassifier {
 
     private final SequentialBlock net;
     private final ParameterStore store;
+    private final DataType computeType;
 
-    private ImageClassifier(SequentialBlock net, NDManager manager) {
+    private ImageClassifier(SequentialBlock net, NDManager manager, DataType computeType) {
         this.net = net;
         this.store = new ParameterStore(manager, false);
+        this.computeType = computeType;
     }
 
     /** A freshly initialized network whose parameters live in {@code manager}. */
@@ -38,12 +41,21 @@ public final class ImageClassifier {
 
     /** As {@link #create(NDManager, int, int)}, in the given floating precision. */
     public static ImageClassifier create(NDManager manager, int inputs, int hidden, DataType dataType) {
+        return create(manager, inputs, hidden, dataType, DataType.FLOAT32);
+    }
+
+    /**
+     * As {@link #create(NDManager, int, int, DataType)}, with the linear layers computed in
+     * {@code computeType} (mixed precision: {@code ProblemContext.computeType()}).
+     */
+    public static ImageClassifier create(NDManager manager, int inputs, int hidden, DataType dataType,
+            DataType computeType) {
         SequentialBlock net = new SequentialBlock()
                 .add(Linear.builder().setUnits(hidden).build())
                 .add(Activation.reluBlock())
                 .add(Linear.builder().setUnits(CLASSES).build());
         net.initialize(manager, dataType, new Shape(1, inputs));
-        return new ImageClassifier(net, manager);
+        return new ImageClassifier(net, manager, computeType);
     }
 
     /**
@@ -68,6 +80,9 @@ public final class ImageClassifier {
 
     /** Logits (batch, 10). */
     public NDArray logits(NDArray images, boolean training) {
+        if (computeType != DataType.FLOAT32) {
+            return MixedPrecision.forward(net, store, images, training, computeType);
+        }
         return net.forward(store, new NDList(images), training).singletonOrThrow();
     }
 

@@ -11,6 +11,7 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
+import org.betty4j.runtime.autograd.MixedPrecision;
 
 /**
  * A Meta-Weight-Net (Shu et al. 2019): an MLP 1-hidden-1 with a sigmoid that maps a sample's
@@ -25,6 +26,7 @@ public final class WeightNet {
 
     private final SequentialBlock net;
     private final ParameterStore store;
+    private final DataType computeType;
 
     public WeightNet(NDManager manager, int hidden) {
         this(manager, hidden, DataType.FLOAT32);
@@ -32,6 +34,12 @@ public final class WeightNet {
 
     /** In the given floating precision. */
     public WeightNet(NDManager manager, int hidden, DataType dataType) {
+        this(manager, hidden, dataType, DataType.FLOAT32);
+    }
+
+    /** With the linear layers computed in {@code computeType} (mixed precision). */
+    public WeightNet(NDManager manager, int hidden, DataType dataType, DataType computeType) {
+        this.computeType = computeType;
         Linear output = Linear.builder().setUnits(1).build();
         output.setInitializer(Initializer.ZEROS, Parameter.Type.WEIGHT);
         net = new SequentialBlock()
@@ -49,6 +57,9 @@ public final class WeightNet {
 
     /** The weight of each sample from its loss; {@code losses} shape (batch), result (batch). */
     public NDArray weights(NDArray losses) {
-        return net.forward(store, new NDList(losses.reshape(-1, 1)), true).singletonOrThrow().reshape(-1);
+        NDArray column = losses.reshape(-1, 1);
+        NDArray out = computeType == DataType.FLOAT32 ? net.forward(store, new NDList(column), true).singletonOrThrow()
+                : MixedPrecision.forward(net, store, column, true, computeType);
+        return out.reshape(-1);
     }
 }

@@ -35,7 +35,7 @@ public class MetaWeightNet extends Problem {
     @Override
     public void setUp(ProblemContext context) {
         FashionMnistSplits splits = ExperimentData.forContext(context);
-        net = new WeightNet(context.manager(), 100, context.dataType());
+        net = new WeightNet(context.manager(), 100, context.dataType(), context.computeType());
         model(net.block());
         data(ExperimentData.batches(context, splits.meta(), splits.meta().count()));
         float metaLr = context.option(META_LR_OPTION).map(Float::parseFloat).orElse(1e-3f);

@@ -37,6 +37,17 @@ final class RunCommand implements Callable<Integer> {
     /** How a run shows its progress. */
     enum Progress { auto, bar, lines }
 
+    /** Compute types of {@code --mixed-precision}. */
+    enum ComputeType {
+        bf16(ai.djl.ndarray.types.DataType.BFLOAT16), fp16(ai.djl.ndarray.types.DataType.FLOAT16);
+
+        final ai.djl.ndarray.types.DataType dataType;
+
+        ComputeType(ai.djl.ndarray.types.DataType dataType) {
+            this.dataType = dataType;
+        }
+    }
+
     /** How {@code --graph} prints. */
     enum GraphFormat { text, dot }
 
@@ -94,6 +105,11 @@ final class RunCommand implements Callable<Integer> {
             description = "At the end of the run, write DIR/<problem>.onnx for every problem that implements"
                     + " org.betty4j.runtime.onnx.OnnxExportable.")
     Path exportOnnx;
+
+    @Option(names = "--mixed-precision", paramLabel = "TYPE",
+            description = "Mixed precision: parameters stay FLOAT32, layers computed through MixedPrecision run in bf16"
+                    + " or fp16; fp16 with dynamic loss scaling (the step metric loss_scale). Default: off.")
+    ComputeType mixedPrecision;
 
     @Option(names = "--report", arity = "0..1", fallbackValue = "", paramLabel = "FILE",
             description = "At the end of the run, write a self-contained HTML report (settings, graph, loss curves,"
@@ -233,6 +249,8 @@ final class RunCommand implements Callable<Integer> {
                 .optQuiet(quiet)
                 .optDevice(trainOn)
                 .optThreads(threads == null ? 0 : threads)
+                .optMixedPrecision(mixedPrecision == null ? ai.djl.ndarray.types.DataType.FLOAT32
+                        : mixedPrecision.dataType)
                 .optOptions(programOptions);
         if (plan.resumeFrom() != null) {
             config.optResumeFrom(plan.resumeFrom().file());

@@ -355,7 +355,7 @@ public final class Engine implements AutoCloseable {
         Precision.check(root, config.dataType());
         if (config.computeType() != ai.djl.ndarray.types.DataType.FLOAT32) {
             org.betty4j.runtime.autograd.MixedPrecision.check(root, config.computeType());
-            LOG.info("{}: mixed precision, FLOAT32 parameters and {} compute{}", program.name(), config.computeType(),
+            LOG.info("{}: mixed precision, FLOAT32 parameters and {} compute{}", program.name(), config.computeType().name(),
                     config.lossScaling() == null ? "" : ", dynamic loss scaling");
         }
         for (ProblemNode node : program.problems()) {
@@ -464,9 +464,9 @@ public final class Engine implements AutoCloseable {
             }
             if (problem.scaler != null) {
                 double scale = problem.scaler.scale();
-                grads = unscale(grads, scale);
+                grads = grads == null ? null : unscale(grads, scale);
                 cost = cost.withMetric("loss_scale", scale);
-                if (!problem.scaler.update(allFinite(grads))) {
+                if (!problem.scaler.update(grads != null && allFinite(grads))) {
                     // GradScaler's rule: an overflow skips this update (and what was accumulated)
                     problem.clearAccumulated();
                     problem.skippedSteps++;
@@ -791,11 +791,13 @@ public final class Engine implements AutoCloseable {
     /**
      * Direct gradient plus the hypergradient through the problems below, by reverse
      * accumulation; each product's diagnostics go to {@code diagnostics} as
-     * {@code <problem>.<name>}.
+     * {@code <problem>.<name>}. Null under loss scaling when a carried vector overflowed.
      */
     private NDList gradient(ProblemState problem, NDArray loss, Map<String, Double> diagnostics) {
+        // under loss scaling an overflowed vector skips the update before a best-response product
+        // perturbs a lower problem's parameters by it
         return accumulation.gradient(problem.node.name(), loss, name -> states.get(name).asNode, Autograd.get(),
-                diagnostics);
+                diagnostics, problem.scaler == null ? v -> true : Engine::allFinite);
     }
 
     private void checkFinite(ProblemState problem, NDList grads) {

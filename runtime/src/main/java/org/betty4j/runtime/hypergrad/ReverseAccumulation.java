@@ -187,6 +187,17 @@ public final class ReverseAccumulation {
      */
     public NDList gradient(String upper, NDArray loss, Function<String, Node> nodes, Autograd autograd,
             Map<String, Double> diagnostics) {
+        return gradient(upper, loss, nodes, autograd, diagnostics, v -> true);
+    }
+
+    /**
+     * As {@link #gradient(String, NDArray, Function, Autograd, Map)}, but returns null, before
+     * any product, when an adjoint about to be carried fails {@code carry} (under loss scaling:
+     * an overflowed vector, which a finite-difference product would add to a lower problem's
+     * parameters).
+     */
+    public NDList gradient(String upper, NDArray loss, Function<String, Node> nodes, Autograd autograd,
+            Map<String, Double> diagnostics, java.util.function.Predicate<NDList> carry) {
         Plan plan = plan(upper);
         NDList own = nodes.apply(upper).parameters();
         if (plan.visits().isEmpty()) {
@@ -210,6 +221,9 @@ public final class ReverseAccumulation {
         for (Visit visit : plan.visits()) {
             Node curr = nodes.apply(visit.curr());
             NDList v = adjoints.remove(visit.curr());
+            if (!carry.test(v)) {
+                return null;
+            }
             NDList prevParams = new NDList();
             for (String prev : visit.continuations()) {
                 prevParams.addAll(nodes.apply(prev).parameters());

@@ -20,6 +20,7 @@ final class RunSettings {
         p.put("seed", Long.toString(config.seed()));
         p.put("device", engine.device().toString());
         p.put("data_type", config.dataType().name());
+        p.put("compute_type", config.computeType().name());
         for (ProblemNode problem : engine.program().problems()) {
             String prefix = problem.name() + ".";
             p.put(prefix + "level", Integer.toString(problem.level()));

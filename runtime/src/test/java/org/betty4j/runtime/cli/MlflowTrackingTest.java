@@ -185,6 +185,7 @@ class MlflowTrackingTest {
         p.put("seed", "42");
         p.put("device", "cpu()");
         p.put("data_type", "FLOAT32");
+        p.put("compute_type", "FLOAT32");
         p.put("Solo.level", "1");
         p.put("Solo.unroll_steps", "1");
         p.put("Solo.hypergrad", ProgramMainTest.solo(true).problem("Solo").hypergrad().toString());

@@ -136,6 +136,100 @@ class MixedPrecisionEngineTest {
         assertArrayEquals(new float[] {-applied * LR * C}, r.b(), 0f);
     }
 
+    /** One FLOAT32 vector parameter, SGD with η = 2⁻⁶; the cost is given by the program. */
+    private static final class VectorProblem implements Trainable {
+        NDArray p;
+        NDArray ones;
+        private Optimizer optimizer;
+
+        @Override
+        public void setUp(ProblemContext context) {
+            p = context.manager().zeros(new Shape(1, 4), context.dataType());
+            ones = context.manager().ones(new Shape(1, 4), context.dataType());
+            optimizer = Sgd.builder().setLearningRate(LR).build();
+        }
+
+        @Override
+        public ParameterList parameters() {
+            return ParameterLists.of("p", p);
+        }
+
+        @Override
+        public Optimizer optimizer() {
+            return optimizer;
+        }
+
+        @Override
+        public BatchSource data() {
+            return new ToyProblem.EmptyBatches();
+        }
+    }
+
+    /**
+     * Bilevel: the lower cost ‖θ − u‖² (FLOAT32), the upper cost c·Σ(x·θᵀ) through a FLOAT16
+     * product. The upper's scaled vector S·c·x reaching θ overflows FLOAT16 at the same scales as
+     * above: the upper must skip those updates before any best-response product perturbs θ by
+     * it, and otherwise step by its hypergradient 2·c·x (AID_FD of −∂²C_L/∂u∂θ = 2I).
+     */
+    @Test
+    void anOverflowingHypergradientIsSkippedWithoutTouchingTheLowerProblem() {
+        int steps = 12;
+        VectorProblem lower = new VectorProblem();
+        VectorProblem upper = new VectorProblem();
+        Program program = Program.builder("bilevel-fp16")
+                .problem(ProblemNode.builder("L", 1, lower)
+                        .costFunction(b -> Cost.of(lower.p.sub(upper.p).square().sum())).build())
+                .problem(ProblemNode.builder("U", 2, upper).costFunction(b ->
+                        Cost.of(MixedPrecision.linear(upper.ones, lower.p, null, DataType.FLOAT16).sum().mul(C)))
+                        .build())
+                .upperToLower("U", "L")
+                .lowerToUpper("L", "U")
+                .path("U", "L", "U")
+                .build();
+        List<Double> scales = new ArrayList<>();
+        try (Engine engine = new Engine(program, EngineConfig.builder().optIterations(steps)
+                .optMixedPrecision(DataType.FLOAT16)
+                .optLossScaling(() -> LossScaler.builder().optGrowthInterval(2).build()).build())) {
+            engine.addListener(new EngineListener() {
+                @Override
+                public void onProblemStep(ProblemNode node, int local, int global, double loss, Cost cost) {
+                    if (node.name().equals("U")) {
+                        scales.add(cost.metrics().get("loss_scale"));
+                    }
+                }
+            });
+            engine.run();
+            double scale = 65536;
+            int finiteRun = 0;
+            int applied = 0;
+            List<Double> expectedScales = new ArrayList<>();
+            for (int k = 0; k < steps; k++) {
+                expectedScales.add(scale);
+                if (scale * C >= FP16_OVERFLOW) {
+                    scale /= 2;
+                    finiteRun = 0;
+                } else {
+                    applied++;
+                    if (++finiteRun == 2) {
+                        scale *= 2;
+                        finiteRun = 0;
+                    }
+                }
+            }
+            assertEquals(expectedScales, scales);
+            assertEquals(steps - applied, engine.skippedSteps("U"));
+            assertEquals(0, engine.skippedSteps("L"));
+            for (float v : engine.parameters("L").get(0).toFloatArray()) {
+                assertTrue(Float.isFinite(v), "the lower problem's parameters stay finite");
+            }
+            float[] u = engine.parameters("U").get(0).toFloatArray();
+            for (float v : u) {
+                // finite differences of an exactly linear gradient: float32 rounding only
+                assertEquals(-applied * LR * 2 * C, v, 1e-3, Arrays.toString(u));
+            }
+        }
+    }
+
     @Test
     void bfloat16NeedsNoScalingAndAppliesEveryUpdate() {
         int steps = 5;
