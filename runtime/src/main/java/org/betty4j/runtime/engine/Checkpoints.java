@@ -199,6 +199,11 @@ final class Checkpoints {
         } catch (NoSuchFileException e) {
             throw new NoSuchFileException(file.toString(), null, "checkpoint file not found");
         }
+        return parse(file, bytes);
+    }
+
+    /** Verifies a checkpoint's bytes as read from {@code file} (named in errors). */
+    static Parsed parse(Path file, byte[] bytes) throws CheckpointException {
         return new Reader(file, bytes).parse();
     }
 
