@@ -53,11 +53,14 @@ class MetricsFileTest {
             }
         }
         Files.writeString(file, "{\"type\":\"valid", java.nio.file.StandardOpenOption.APPEND);
+        Path stale = dir.resolve(".m.jsonl.12345.betty4j-tmp"); // a rewrite killed half-way
+        Files.writeString(stale, "{\"type\"");
         MetricsFile resumed = MetricsFile.resumed(file, 4);
         try (resumed) {
             resumed.onValidation(5, "P", Map.of("x", 50.0));
         }
         assertEquals(3, resumed.droppedOnResume(), "steps 5 and 6 and the torn line");
+        assertTrue(!Files.exists(stale), "stale temporary file of an interrupted rewrite left behind");
         List<Integer> steps = Files.readAllLines(file).stream().map(l -> MetricsFile.globalStepOf(l)).toList();
         assertEquals(List.of(1, 2, 3, 4, 5), steps);
         assertTrue(Files.readString(file).endsWith("{\"type\":\"validation\",\"global_step\":5,\"problem\":\"P\","
