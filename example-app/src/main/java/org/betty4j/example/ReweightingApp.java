@@ -24,7 +24,9 @@ import org.betty4j.runtime.engine.Program;
 import org.betty4j.runtime.hypergrad.HypergradConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * The main job: data reweighting for class imbalance on long-tailed Fashion-MNIST. For each
@@ -81,20 +83,91 @@ public final class ReweightingApp implements Callable<Integer> {
     @Option(names = "--only", description = "Run only one program: baseline or mwn (default: both).")
     String only;
 
-    private final PrintWriter out = new PrintWriter(System.out, true);
+    @Spec
+    CommandSpec spec;
+
+    private final PrintWriter out;
+
+    public ReweightingApp() {
+        this(new PrintWriter(System.out, true));
+    }
+
+    ReweightingApp(PrintWriter out) {
+        this.out = out;
+    }
 
     public static void main(String[] args) {
         System.setProperty("ai.djl.offline", "true");
-        CommandLine cli = new CommandLine(new ReweightingApp());
-        cli.setExecutionExceptionHandler((e, commandLine, parsed) -> {
-            commandLine.getErr().println("error: " + e.getMessage());
-            return 1;
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /**
+     * Runs the job; returns the exit code: 0 success, 1 the run failed, 2 bad options (one line
+     * naming the option and the value, before any training).
+     */
+    static int run(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cli = new CommandLine(new ReweightingApp(out));
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setParameterExceptionHandler((e, badArgs) -> {
+            err.println("error: " + e.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+            err.println("Try --help for the options.");
+            err.flush();
+            return ProgramMain.BAD_OPTIONS;
         });
-        System.exit(cli.execute(args));
+        cli.setExecutionExceptionHandler((e, commandLine, parsed) -> {
+            String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            err.println("error: " + message);
+            err.flush();
+            return ProgramMain.RUN_FAILED;
+        });
+        return cli.execute(args);
+    }
+
+    /** Every option's value, checked before any data is read or any training is done. */
+    private void checkOptions() {
+        List<String> problems = new ArrayList<>();
+        if (steps < 1) {
+            problems.add("--steps " + steps + ": must be 1 or more");
+        }
+        if (seeds.isEmpty()) {
+            problems.add("--seeds: give at least one seed");
+        } else if (new java.util.HashSet<>(seeds).size() != seeds.size()) {
+            problems.add("--seeds " + seeds + ": a seed is repeated");
+        }
+        if (!(metaLr > 0) || Float.isInfinite(metaLr)) {
+            problems.add("--meta-lr " + metaLr + ": the learning rate must be positive and finite");
+        }
+        if (!(lr > 0) || Float.isInfinite(lr)) {
+            problems.add("--lr " + lr + ": the learning rate must be positive and finite");
+        }
+        if (logEvery < 0) {
+            problems.add("--log-every " + logEvery + ": must be 0 (never) or more");
+        }
+        if (warmup < 0) {
+            problems.add("--warmup " + warmup + ": must be 0 or more");
+        }
+        if (!(clip >= 0) || Double.isInfinite(clip)) {
+            problems.add("--clip " + clip + ": must be finite and 0 (off) or more");
+        }
+        if (only != null && !only.equals("baseline") && !only.equals("mwn")) {
+            problems.add("--only " + only + ": must be baseline or mwn");
+        }
+        if (precision != ai.djl.ndarray.types.DataType.FLOAT32 && precision != ai.djl.ndarray.types.DataType.FLOAT16) {
+            problems.add("--precision " + precision.name() + ": must be FLOAT32 or FLOAT16");
+        }
+        if (dataDir != null && !java.nio.file.Files.isDirectory(java.nio.file.Path.of(dataDir))) {
+            problems.add("--data-dir " + dataDir + ": no such directory");
+        }
+        if (!problems.isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), String.join("; ", problems));
+        }
     }
 
     @Override
     public Integer call() {
+        checkOptions();
         FashionMnistSplits splits = ExperimentData.load(dataDir);
         out.printf(Locale.ROOT, "long-tailed Fashion-MNIST (%s): train %d %s, meta %d, test %d%n",
                 dataDir == null ? "embedded subset" : dataDir, splits.train().count(),

@@ -63,8 +63,8 @@ public record FashionMnistSplits(ImageSet train, ImageSet meta, ImageSet test) {
      */
     public static FashionMnistSplits fromDirectory(Path dir, long seed) throws IOException {
         Path[] files = locateFullFiles(dir);
-        ImageSet fullTrain = IdxFiles.readImageSet(files[0], files[1]);
-        ImageSet test = IdxFiles.readImageSet(files[2], files[3]);
+        ImageSet fullTrain = IdxFiles.readImageSet(files[0], files[1], LongTailedFashionMnist.CLASSES);
+        ImageSet test = IdxFiles.readImageSet(files[2], files[3], LongTailedFashionMnist.CLASSES);
         LongTailedFashionMnist.Split split = LongTailedFashionMnist.split(fullTrain, seed);
         return new FashionMnistSplits(split.train(), split.meta(), test);
     }
@@ -72,7 +72,7 @@ public record FashionMnistSplits(ImageSet train, ImageSet meta, ImageSet test) {
     /** The full official train and test sets in {@code dir} (for the subset builder). */
     static ImageSet[] readFullTrainAndTest(Path dir) throws IOException {
         Path[] files = locateFullFiles(dir);
-        return new ImageSet[] {IdxFiles.readImageSet(files[0], files[1]), IdxFiles.readImageSet(files[2], files[3])};
+        return new ImageSet[] {IdxFiles.readImageSet(files[0], files[1], LongTailedFashionMnist.CLASSES), IdxFiles.readImageSet(files[2], files[3], LongTailedFashionMnist.CLASSES)};
     }
 
     /** Train images, train labels, test images, test labels; every missing file is named at once. */
@@ -101,7 +101,7 @@ public record FashionMnistSplits(ImageSet train, ImageSet meta, ImageSet test) {
     private static ImageSet resourceSet(String images, String labels) throws IOException {
         try (InputStream img = open(images); InputStream lab = open(labels)) {
             return IdxFiles.readImageSet(img, "classpath:" + RESOURCE_DIR + images,
-                    lab, "classpath:" + RESOURCE_DIR + labels);
+                    lab, "classpath:" + RESOURCE_DIR + labels, LongTailedFashionMnist.CLASSES);
         }
     }
 

@@ -172,7 +172,8 @@ final class PersistenceOptions {
     /**
      * When the run starts (after setUp, before the first step): every {@code --set} key must
      * have been read by a problem; a resume says which settings differ from the checkpoint's;
-     * a fresh start with --overwrite removes an earlier run's checkpoints.
+     * a fresh start with --overwrite removes an earlier run's checkpoints, and a fresh start with
+     * checkpoints writes the one of step 0, so a program that cannot be checkpointed fails here.
      */
     EngineListener atRunStart(Map<String, String> setOptions, Plan plan, PrintWriter err) {
         return new EngineListener() {
@@ -188,8 +189,16 @@ final class PersistenceOptions {
                                 + " counters and data position come from the checkpoint.");
                         err.flush();
                     }
-                } else if (plan.checkpoints() != null && overwrite) {
-                    plan.checkpoints().deleteAll();
+                } else if (plan.checkpoints() != null) {
+                    if (overwrite) {
+                        plan.checkpoints().deleteAll();
+                    }
+                    // the state before the first step: a program that cannot be checkpointed fails now, not at step N
+                    try {
+                        engine.checkpoint(plan.checkpoints().fileFor(0));
+                    } catch (UnsupportedOperationException e) {
+                        throw new UsageException("--checkpoint-dir " + plan.checkpoints().dir() + ": " + e.getMessage());
+                    }
                 }
             }
         };

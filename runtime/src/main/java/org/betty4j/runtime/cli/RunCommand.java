@@ -266,8 +266,8 @@ final class RunCommand implements Callable<Integer> {
                 RunRecorder recorder = new RunRecorder(program, validating, validateEvery, outputDir,
                         plan.resumedAfter(), out, validationListeners(engine, metrics, runReport, tracking))) {
             // first: checks that must pass before anything is written
-            engine.addListener(persistence.atRunStart(options, plan, err));
             engine.addListener(overrides.learningRateCheck());
+            engine.addListener(persistence.atRunStart(options, plan, err));
             engine.addListener(recorder);
             if (metrics != null) {
                 engine.addListener(metrics);

@@ -36,6 +36,40 @@ public final class IdxFiles {
         return combine(img, lab, images.toString(), labels.toString());
     }
 
+    /**
+     * Images and labels from two IDX files, with every label checked to be a class index in
+     * {@code 0..numClasses-1}: a label outside is an {@link IOException} naming the label file,
+     * the index and the value, at load time instead of an index error in the middle of a run.
+     */
+    public static ImageSet readImageSet(Path images, Path labels, int numClasses) throws IOException {
+        ImageSet set = readImageSet(images, labels);
+        checkLabels(set.labels(), numClasses, labels.toString());
+        return set;
+    }
+
+    /** As {@link #readImageSet(Path, Path, int)}, from streams; the names are used in error messages. */
+    public static ImageSet readImageSet(InputStream images, String imagesName, InputStream labels, String labelsName,
+                                        int numClasses) throws IOException {
+        ImageSet set = readImageSet(images, imagesName, labels, labelsName);
+        checkLabels(set.labels(), numClasses, labelsName);
+        return set;
+    }
+
+    /** Every label must be in {@code 0..numClasses-1}. */
+    public static void checkLabels(int[] labels, int numClasses, String labelsName) throws IOException {
+        if (numClasses < 1) {
+            throw new IllegalArgumentException("numClasses must be at least 1, got " + numClasses);
+        }
+        for (int i = 0; i < labels.length; i++) {
+            if (labels[i] < 0 || labels[i] >= numClasses) {
+                long outside = java.util.Arrays.stream(labels).filter(l -> l < 0 || l >= numClasses).count();
+                throw new IOException(labelsName + ": label " + i + " is " + labels[i] + ", outside the class indices"
+                        + " 0.." + (numClasses - 1) + " (" + outside + " of " + labels.length + " labels are outside);"
+                        + " is this the label file of a " + numClasses + "-class data set?");
+            }
+        }
+    }
+
     /** Images and labels from two IDX streams; the names are used in error messages. */
     public static ImageSet readImageSet(InputStream images, String imagesName,
                                         InputStream labels, String labelsName) throws IOException {

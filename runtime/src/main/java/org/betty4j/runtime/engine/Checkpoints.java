@@ -65,9 +65,6 @@ final class Checkpoints {
 
     static void write(Path file, String programName, int globalStep, Map<String, String> settings,
             Map<String, ProblemState> states) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        deleteStaleTemporaries(dir);
         List<byte[]> sections = new ArrayList<>();
         sections.add(null); // the header, once the number of sections is known
         for (ProblemState s : states.values()) {
@@ -75,6 +72,11 @@ final class Checkpoints {
         }
         sections.add(end(sections.size() + 1));
         sections.set(0, header(programName, globalStep, sections.size(), states, settings));
+
+        // only now that every state could be saved: nothing is created for a program that cannot be checkpointed
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        deleteStaleTemporaries(dir);
 
         Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", TEMP_SUFFIX);
         try {
@@ -199,6 +201,11 @@ final class Checkpoints {
         } catch (NoSuchFileException e) {
             throw new NoSuchFileException(file.toString(), null, "checkpoint file not found");
         }
+        return parse(file, bytes);
+    }
+
+    /** Verifies a checkpoint's bytes as read from {@code file} (named in errors). */
+    static Parsed parse(Path file, byte[] bytes) throws CheckpointException {
         return new Reader(file, bytes).parse();
     }
 

@@ -46,6 +46,7 @@ public final class LineFile implements AutoCloseable {
      */
     public static Resumed resume(Path file, Predicate<String> keep) throws IOException {
         createParent(file);
+        deleteStaleTemporaries(file);
         int dropped = 0;
         if (Files.exists(file)) {
             String text = Files.readString(file, StandardCharsets.UTF_8);
@@ -66,7 +67,7 @@ public final class LineFile implements AutoCloseable {
             }
             StringBuilder out = new StringBuilder();
             kept.forEach(l -> out.append(l).append('\n'));
-            Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
+            Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), tempPrefix(file), TEMP_SUFFIX);
             try {
                 Files.writeString(tmp, out, StandardCharsets.UTF_8);
                 Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -77,6 +78,24 @@ public final class LineFile implements AutoCloseable {
         LineFile lines = new LineFile(file, FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.APPEND));
         return new Resumed(lines, dropped);
+    }
+
+    private static final String TEMP_SUFFIX = ".betty4j-tmp";
+
+    private static String tempPrefix(Path file) {
+        return "." + file.getFileName() + ".";
+    }
+
+    /** Rewrites of {@code file} that a kill interrupted. */
+    private static void deleteStaleTemporaries(Path file) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        String prefix = tempPrefix(file);
+        try (java.nio.file.DirectoryStream<Path> stale = Files.newDirectoryStream(dir,
+                p -> p.getFileName().toString().startsWith(prefix) && p.getFileName().toString().endsWith(TEMP_SUFFIX))) {
+            for (Path p : stale) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     /** A resumed file and the number of lines dropped from it. */

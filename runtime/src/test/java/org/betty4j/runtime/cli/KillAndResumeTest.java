@@ -25,13 +25,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class KillAndResumeTest {
 
-    private static final int ITERATIONS = 30;
+    private static final int ITERATIONS = 18;
     private static final List<String> FILES = List.of("metrics.jsonl", "out/losses.csv", "out/validation.csv");
 
     private static List<String> args(Path dir, HypergradMethod method, String... more) {
         List<String> a = new ArrayList<>(List.of("--iterations", Integer.toString(ITERATIONS), "--log-every", "0",
                 "--validate-every", "10", "--checkpoint-every", "3", "--method", "Weights=" + method,
-                "--set", "step-sleep-ms=15",
+                "--set", "step-sleep-ms=25",
                 "--checkpoint-dir", dir.resolve("ckpt").toString(),
                 "--metrics-file", dir.resolve("metrics.jsonl").toString(),
                 "--output-dir", dir.resolve("out").toString()));
@@ -61,20 +61,18 @@ class KillAndResumeTest {
         for (HypergradMethod m : methods) {
             victims.add(child(args(dir.resolve("killed-" + m), m), dir.resolve("killed-" + m + ".log")));
         }
+        int[] targets = new int[methods.length];
         for (int i = 0; i < methods.length; i++) {
-            HypergradMethod m = methods[i];
-            Path run = dir.resolve("killed-" + m);
             // a step writes one or two lines; 8 lines or more means the step-3 checkpoint is complete
-            int killAfterLines = 8 + random.nextInt(32);
-            Process victim = victims.get(i);
-            int lines = waitForLines(run.resolve("metrics.jsonl"), killAfterLines, victim);
-            victim.destroyForcibly();
-            assertTrue(victim.waitFor(60, TimeUnit.SECONDS));
-            killedAt.append(m).append(" after ").append(lines).append(" lines; ");
+            targets[i] = 8 + random.nextInt(12); // of 26 lines in all
+        }
+        int[] seen = killAll(victims, methods, dir, targets);
+        for (int i = 0; i < methods.length; i++) {
+            killedAt.append(methods[i]).append(" after ").append(seen[i]).append(" lines; ");
             if (!resumes.isEmpty()) {
                 resumes.add("--next");
             }
-            resumes.addAll(args(run, m, "--resume"));
+            resumes.addAll(args(dir.resolve("killed-" + methods[i]), methods[i], "--resume"));
         }
         assertTrue(reference.waitFor(300, TimeUnit.SECONDS), "reference runs timed out");
         String log = Files.readString(dir.resolve("reference.log"));
@@ -94,26 +92,47 @@ class KillAndResumeTest {
             }
             try (Stream<Path> left = Files.list(dir.resolve("killed-" + m).resolve("ckpt"))) {
                 List<String> names = left.map(p -> p.getFileName().toString()).sorted().toList();
-                assertEquals(List.of("step-000000027.ckpt", "step-000000030.ckpt"), names,
+                assertEquals(List.of("step-000000015.ckpt", "step-000000018.ckpt"), names,
                         m + ": the newest two checkpoints and no temporary file");
             }
         }
         System.out.println("kill -9 and resume, bit-identical for every method: " + killedAt + "seed " + seed);
     }
 
-    /** Waits until {@code file} has {@code lines} lines (or the child ended); returns the count seen. */
-    private static int waitForLines(Path file, int lines, Process child) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (System.nanoTime() < deadline && child.isAlive()) {
-            if (Files.exists(file)) {
-                long n = Files.readString(file).chars().filter(c -> c == '\n').count();
-                if (n >= lines) {
-                    return (int) n;
+    /**
+     * Watches every victim's metrics file and kills each with SIGKILL once it holds its target
+     * number of lines; returns the lines seen at the kill.
+     */
+    private static int[] killAll(List<Process> victims, HypergradMethod[] methods, Path dir, int[] targets)
+            throws Exception {
+        int[] seen = new int[victims.size()];
+        boolean[] killed = new boolean[victims.size()];
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+        int left = victims.size();
+        while (left > 0) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the victims did not reach their targets in time");
+            }
+            for (int i = 0; i < victims.size(); i++) {
+                if (killed[i]) {
+                    continue;
+                }
+                Path file = dir.resolve("killed-" + methods[i]).resolve("metrics.jsonl");
+                long n = Files.exists(file) ? Files.readString(file).chars().filter(c -> c == '\n').count() : 0;
+                if (n >= targets[i]) {
+                    victims.get(i).destroyForcibly();
+                    assertTrue(victims.get(i).waitFor(60, TimeUnit.SECONDS));
+                    seen[i] = (int) n;
+                    killed[i] = true;
+                    left--;
+                } else if (!victims.get(i).isAlive()) {
+                    throw new AssertionError(methods[i] + ": the run ended (exit " + victims.get(i).exitValue()
+                            + ") before writing " + targets[i] + " lines; see killed-" + methods[i] + ".log");
                 }
             }
-            Thread.sleep(5);
+            Thread.sleep(2);
         }
-        throw new AssertionError("the child ended or timed out before writing " + lines + " lines to " + file);
+        return seen;
     }
 
     private static Process child(List<String> args, Path log) throws IOException {

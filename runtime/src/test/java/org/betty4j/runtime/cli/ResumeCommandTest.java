@@ -140,6 +140,15 @@ class ResumeCommandTest {
         assertRefused(dir, List.of("--checkpoint-dir", dir.resolve("c").toString(), "--checkpoint-every", "0"),
                 "--checkpoint-every 0: must be 1 or more global steps");
         assertRefused(dir, List.of("--resume"), "--resume needs --checkpoint-dir DIR");
+        // a program whose data source cannot be checkpointed: refused before the first step
+        List<String> before = tree(dir);
+        Run solo = run(() -> ProgramMainTest.solo(true), "--iterations", "3", "--checkpoint-dir",
+                dir.resolve("solo-ckpt").toString(), "--metrics-file", dir.resolve("solo.jsonl").toString());
+        assertEquals(ProgramMain.BAD_OPTIONS, solo.exitCode(), solo.err());
+        assertTrue(solo.err().startsWith("error: --checkpoint-dir " + dir.resolve("solo-ckpt") + ": "), solo.err());
+        assertTrue(solo.err().contains("cannot be checkpointed: implement BatchSource.saveState/restoreState"),
+                solo.err());
+        assertEquals(before, tree(dir), "a refused run wrote something");
     }
 
     @Test

@@ -157,4 +157,28 @@ class ExportOptionTest {
         assertTrue(err.toString().contains("--export-onnx " + dir + ": no problem of program Fit implements"
                 + " org.betty4j.runtime.onnx.OnnxExportable"), err.toString());
     }
+
+    @Test
+    void anUnwritableExportDirectoryOrAnExistingFileIsRefusedBeforeTraining() throws java.io.IOException {
+        Files.writeString(dir.resolve("blocker"), "a file where the directory should go");
+        StringWriter err = new StringWriter();
+        int code = ProgramMain.run(() -> program(new ExportableRegressor()),
+                new String[] {"--iterations", "60", "--log-every", "0", "--export-onnx",
+                    dir.resolve("blocker/onnx").toString(), "--metrics-file", dir.resolve("m.jsonl").toString()},
+                new PrintWriter(new StringWriter()), new PrintWriter(err));
+        assertEquals(ProgramMain.BAD_OPTIONS, code, err.toString());
+        assertTrue(err.toString().startsWith("error: --export-onnx " + dir.resolve("blocker/onnx") + ": cannot be"
+                + " created, " + dir.resolve("blocker") + " is not a directory"), err.toString());
+        assertTrue(!Files.exists(dir.resolve("m.jsonl")), "the run started before the export path was checked");
+
+        Files.writeString(dir.resolve("Regressor.onnx"), "an earlier export");
+        err = new StringWriter();
+        code = ProgramMain.run(() -> program(new ExportableRegressor()),
+                new String[] {"--iterations", "60", "--export-onnx", dir.toString()},
+                new PrintWriter(new StringWriter()), new PrintWriter(err));
+        assertEquals(ProgramMain.BAD_OPTIONS, code, err.toString());
+        assertTrue(err.toString().startsWith("error: refusing to replace existing output: --export-onnx " + dir
+                + " holds Regressor.onnx; pass --overwrite to replace"), err.toString());
+        assertEquals("an earlier export", Files.readString(dir.resolve("Regressor.onnx")));
+    }
 }
