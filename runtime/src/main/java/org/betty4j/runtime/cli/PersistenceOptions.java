@@ -81,7 +81,7 @@ final class PersistenceOptions {
      * Chooses the checkpoint to resume from and checks every output, before the engine is
      * built: nothing is written when this throws.
      */
-    Plan prepare(String programName, int iterations, List<Output> outputs, PrintWriter err) {
+    Plan prepare(String programName, int iterations, String runLength, List<Output> outputs, PrintWriter err) {
         List<Output> all = new ArrayList<>(outputs);
         CheckpointDirectory checkpoints = checkpointDir == null ? null : new CheckpointDirectory(checkpointDir);
         if (checkpoints != null) {
@@ -95,8 +95,8 @@ final class PersistenceOptions {
             from = checkpoints.latestValid(programName, err);
             if (from.globalStep() > iterations) {
                 throw new UsageException("--resume: the newest checkpoint, " + from.file() + ", was written after global"
-                        + " step " + from.globalStep() + ", beyond --iterations " + iterations + "; pass --iterations "
-                        + from.globalStep() + " or more to resume it");
+                        + " step " + from.globalStep() + ", beyond this run's " + runLength + "; run at least "
+                        + from.globalStep() + " global steps to resume it");
             }
         }
         if (!overwrite) {

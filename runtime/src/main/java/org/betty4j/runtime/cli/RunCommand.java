@@ -62,6 +62,14 @@ final class RunCommand implements Callable<Integer> {
                     + " with warm-up W and unroll U below a bilevel top, W + N*U; the first log line says how many.")
     int iterations = 1000;
 
+    @Option(names = "--global-steps", paramLabel = "N",
+            description = "Run exactly N global steps instead (one step of every leaf problem each, the unit of"
+                    + " --checkpoint-every, --validate-every and Betty's train_iters); not with --iterations.")
+    Integer globalStepsOption;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--validate-every", paramLabel = "N",
             description = "Validate problems that implement Validating every N global steps and at the end"
                     + " (default: ${DEFAULT-VALUE}: never).")
@@ -240,7 +248,7 @@ final class RunCommand implements Callable<Integer> {
         programOptions.putAll(overrides.options());
         checkEarlyStop(program, validating);
         int globalSteps = globalSteps(program);
-        PersistenceOptions.Plan plan = persistence.prepare(program.name(), globalSteps, outputs(program), err);
+        PersistenceOptions.Plan plan = persistence.prepare(program.name(), globalSteps, runLength(globalSteps), outputs(program), err);
         EngineConfig.Builder config = EngineConfig.builder()
                 .optIterations(globalSteps)
                 .optSeed(seed)
@@ -409,6 +417,14 @@ final class RunCommand implements Callable<Integer> {
         if (iterations < 0) {
             throw new UsageException("--iterations " + iterations + ": must be 0 or more");
         }
+        if (globalStepsOption != null && spec != null && spec.commandLine() != null
+                && spec.commandLine().getParseResult().hasMatchedOption("--iterations")) {
+            throw new UsageException("--global-steps " + globalStepsOption + " and --iterations " + iterations
+                    + " both set the run's length: give one");
+        }
+        if (globalStepsOption != null && globalStepsOption < 0) {
+            throw new UsageException("--global-steps " + globalStepsOption + ": must be 0 or more");
+        }
         if (validateEvery < 0) {
             throw new UsageException("--validate-every " + validateEvery + ": must be 0 (never) or more");
         }
@@ -429,11 +445,20 @@ final class RunCommand implements Callable<Integer> {
 
     /** --iterations counts outer steps; the engine counts global steps. */
     private int globalSteps(Program program) {
+        if (globalStepsOption != null) {
+            return globalStepsOption;
+        }
         try {
             return org.betty4j.runtime.engine.StepSchedule.globalStepsFor(program, iterations);
         } catch (IllegalArgumentException e) {
             throw new UsageException("--iterations " + iterations + ": " + e.getMessage());
         }
+    }
+
+    /** The option that set the run's length, for messages in global steps. */
+    private String runLength(int globalSteps) {
+        return globalStepsOption != null ? "--global-steps " + globalSteps
+                : "--iterations " + iterations + " (" + globalSteps + " global steps)";
     }
 
     /** A bar where someone watches a terminal (or when asked for), log lines elsewhere. */

@@ -29,7 +29,7 @@ class KillAndResumeTest {
     private static final List<String> FILES = List.of("metrics.jsonl", "out/losses.csv", "out/validation.csv");
 
     private static List<String> args(Path dir, HypergradMethod method, String... more) {
-        List<String> a = new ArrayList<>(List.of("--iterations", Integer.toString(ITERATIONS), "--log-every", "0",
+        List<String> a = new ArrayList<>(List.of("--global-steps", Integer.toString(ITERATIONS), "--log-every", "0",
                 "--validate-every", "10", "--checkpoint-every", "3", "--method", "Weights=" + method,
                 "--set", "step-sleep-ms=25",
                 "--checkpoint-dir", dir.resolve("ckpt").toString(),

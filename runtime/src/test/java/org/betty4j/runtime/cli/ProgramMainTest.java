@@ -175,6 +175,9 @@ class ProgramMainTest {
         expectBadOption(run(ProgramMainTest::bilevel, "--graph", "--alpha", "Low=-1"), "--alpha Low=-1.0: alpha must be finite and positive");
         expectBadOption(run(ProgramMainTest::bilevel, "--graph", "--lr", "Low=0"), "--lr Low=0.0: the learning rate must be finite and positive");
         expectBadOption(run(ProgramMainTest::bilevel, "--iterations", "-3"), "--iterations -3");
+        expectBadOption(run(ProgramMainTest::bilevel, "--iterations", "2", "--global-steps", "6"),
+                "--global-steps 6 and --iterations 2 both set the run's length: give one");
+        expectBadOption(run(ProgramMainTest::bilevel, "--global-steps", "-1"), "--global-steps -1: must be 0 or more");
         expectBadOption(run(() -> solo(true), "--validate-every", "0", "--device", "gpu", "--iterations", "0"), "--device gpu");
     }
 

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ResumeCommandTest {
 
     private static List<String> args(Path dir, int iterations, String... more) {
-        List<String> a = new ArrayList<>(List.of("--iterations", Integer.toString(iterations), "--log-every", "0",
+        List<String> a = new ArrayList<>(List.of("--global-steps", Integer.toString(iterations), "--log-every", "0",
                 "--validate-every", "4", "--checkpoint-every", "4",
                 "--checkpoint-dir", dir.resolve("ckpt").toString(),
                 "--metrics-file", dir.resolve("metrics.jsonl").toString(),
@@ -165,8 +165,8 @@ class ResumeCommandTest {
         assertEquals(metrics, Files.readString(dir.resolve("metrics.jsonl")), "the same run, replaced");
         // fewer iterations than the newest checkpoint's step
         assertRefused(dir, args(dir, 3, "--resume"), "--resume: the newest checkpoint, " + dir.resolve(
-                "ckpt/step-000000004.ckpt") + ", was written after global step 4, beyond --iterations 3; pass"
-                + " --iterations 4 or more to resume it");
+                "ckpt/step-000000004.ckpt") + ", was written after global step 4, beyond this run's --global-steps 3;"
+                + " run at least 4 global steps to resume it");
     }
 
     private static List<String> names(Path dir) throws IOException {
