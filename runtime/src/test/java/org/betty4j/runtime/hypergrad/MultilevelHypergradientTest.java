@@ -470,4 +470,97 @@ class MultilevelHypergradientTest {
         check("Figure 1, Base " + lowers[0] + ", Left " + lowers[1] + (leftFirstOrder ? " first-order" : "")
                 + ", Right " + lowers[2], lowers, update, expected);
     }
+
+    /**
+     * A 20-layer ladder (two problems per layer, each reading both optima of the layer below;
+     * the first layer reads λ, the top reads the last layer): 2^20 = 1,048,576 backpropagation
+     * paths, which reverse accumulation covers with one AID_CG product per problem. The top's
+     * first update against the total derivative built forwards in plain Java,
+     * {@code J_p = A_p⁻¹ B_p [J_y1; J_y2]} (k = dimension: exact), tolerance 1e-6.
+     */
+    @Test
+    void twentyLayerLadderTakesItsStepWithTheTotalDerivative() {
+        int layers = 20;
+        int dim = 2;
+        Random r = new Random(55);
+        double[] lambda0 = LinearAlgebra.randomVector(r, dim);
+        VectorProblem top = new VectorProblem(lambda0, TOP_RATE);
+        Map<String, VectorProblem> problems = new LinkedHashMap<>();
+        Map<String, double[]> optima = new LinkedHashMap<>();
+        Map<String, double[][]> jacobians = new LinkedHashMap<>();
+        problems.put("Top", top);
+        optima.put("Top", lambda0);
+        jacobians.put("Top", new double[][] {{1, 0}, {0, 1}});
+        Program.Builder b = Program.builder("ladder-20");
+        for (int i = 1; i <= layers; i++) {
+            List<String> reads = i == 1 ? List.of("Top") : List.of("A" + (i - 1), "B" + (i - 1));
+            for (String side : List.of("A", "B")) {
+                String name = side + i;
+                CoupledQuadratic quadratic = new CoupledQuadratic(r, dim * reads.size(), 1, 2);
+                double[] x0 = quadratic.bestResponse(stack(reads, optima));
+                double[][] jacobian = new double[dim][dim];
+                for (int c = 0; c < dim; c++) {
+                    List<double[]> columns = new ArrayList<>();
+                    for (String y : reads) {
+                        columns.add(column(jacobians.get(y), c));
+                    }
+                    double[] jc = LinearAlgebra.solve(quadratic.a, LinearAlgebra.times(quadratic.b, concat(columns)));
+                    for (int row = 0; row < dim; row++) {
+                        jacobian[row][c] = jc[row];
+                    }
+                }
+                VectorProblem p = new VectorProblem(x0, LOWER_RATE);
+                problems.put(name, p);
+                optima.put(name, x0);
+                jacobians.put(name, jacobian);
+                b.problem(node(name, i, p, new HypergradConfig(HypergradMethod.AID_CG, 1.0, dim, false),
+                        () -> quadratic.cost(p.theta, reads.size() == 1 ? problems.get(reads.get(0)).theta
+                                : problems.get(reads.get(0)).theta.concat(problems.get(reads.get(1)).theta))));
+                for (String y : reads) {
+                    if (y.equals("Top")) {
+                        b.upperToLower("Top", name);
+                    } else {
+                        b.lowerToUpper(y, name);
+                    }
+                }
+            }
+        }
+        double[][] targets = {LinearAlgebra.randomVector(r, dim), LinearAlgebra.randomVector(r, dim)};
+        VectorProblem lastA = problems.get("A" + layers);
+        VectorProblem lastB = problems.get("B" + layers);
+        Program program = b.problem(node("Top", layers + 1, top, HypergradConfig.defaults(HypergradMethod.AID_FD),
+                        () -> topCost(top.theta, new NDArray[] {lastA.theta, lastB.theta}, targets)))
+                .lowerToUpper("A" + layers, "Top")
+                .lowerToUpper("B" + layers, "Top")
+                .build();
+        double[] expected = LinearAlgebra.scaled(lambda0, RHO);
+        int index = 0;
+        for (String last : List.of("A" + layers, "B" + layers)) {
+            double[] v = LinearAlgebra.minus(optima.get(last), targets[index++]);
+            expected = LinearAlgebra.plus(expected, LinearAlgebra.transposeTimes(jacobians.get(last), v));
+        }
+        long start = System.nanoTime();
+        TopUpdate update = firstTopUpdate(program, "Top", lambda0, 1);
+        System.out.printf("20-layer ladder, 41 problems, 2^20 paths: one global step in %.1f s%n",
+                (System.nanoTime() - start) / 1e9);
+        check("20-layer ladder, AID_CG everywhere", new Lower[] {Lower.CG}, update, expected);
+    }
+
+    private static double[] stack(List<String> names, Map<String, double[]> values) {
+        List<double[]> parts = new ArrayList<>();
+        names.forEach(n -> parts.add(values.get(n)));
+        return concat(parts);
+    }
+
+    private static double[] concat(List<double[]> parts) {
+        return parts.stream().flatMapToDouble(Arrays::stream).toArray();
+    }
+
+    private static double[] column(double[][] m, int c) {
+        double[] out = new double[m.length];
+        for (int i = 0; i < m.length; i++) {
+            out[i] = m[i][c];
+        }
+        return out;
+    }
 }
