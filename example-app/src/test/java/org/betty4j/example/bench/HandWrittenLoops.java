@@ -21,10 +21,10 @@ import org.betty4j.runtime.autograd.ClosedArrayBuffers;
 import org.betty4j.runtime.autograd.GradMode;
 import org.betty4j.runtime.data.ArrayBatchSource;
 import org.betty4j.runtime.data.BatchSource;
-import org.betty4j.runtime.hypergrad.BestResponseJacobian;
+import org.betty4j.runtime.hypergrad.internal.BestResponseJacobian;
 import org.betty4j.runtime.hypergrad.HypergradConfig;
-import org.betty4j.runtime.hypergrad.Hypergradients;
-import org.betty4j.runtime.hypergrad.JacobianContext;
+import org.betty4j.runtime.hypergrad.internal.Hypergradients;
+import org.betty4j.runtime.hypergrad.internal.JacobianContext;
 
 /**
  * The floor each benchmark program is compared with: the same models, data, batch sizes,

@@ -18,7 +18,7 @@ import org.betty4j.runtime.engine.Engine;
 import org.betty4j.runtime.engine.EngineListener;
 import org.betty4j.runtime.engine.ProblemNode;
 import org.betty4j.runtime.engine.Program;
-import org.betty4j.runtime.metrics.LineFile;
+import org.betty4j.runtime.internal.LineFile;
 import org.betty4j.runtime.metrics.ValidationListener;
 import org.betty4j.runtime.problem.Cost;
 

@@ -1,5 +1,7 @@
 package org.betty4j.runtime.engine;
 
+import org.betty4j.runtime.internal.Threads;
+
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -17,14 +19,14 @@ import me.tongfei.progressbar.ProgressBarStyle;
 import org.betty4j.runtime.autograd.Autograd;
 import org.betty4j.runtime.autograd.ClosedArrayBuffers;
 import org.betty4j.runtime.autograd.GradMode;
-import org.betty4j.runtime.hypergrad.BestResponseJacobian;
-import org.betty4j.runtime.hypergrad.Hypergradients;
-import org.betty4j.runtime.hypergrad.InnerUpdate;
-import org.betty4j.runtime.hypergrad.JacobianContext;
-import org.betty4j.runtime.hypergrad.ProblemBinding;
-import org.betty4j.runtime.hypergrad.ProblemSettings;
-import org.betty4j.runtime.hypergrad.ReverseAccumulation;
-import org.betty4j.runtime.hypergrad.Vectors;
+import org.betty4j.runtime.hypergrad.internal.BestResponseJacobian;
+import org.betty4j.runtime.hypergrad.internal.Hypergradients;
+import org.betty4j.runtime.hypergrad.internal.InnerUpdate;
+import org.betty4j.runtime.hypergrad.internal.JacobianContext;
+import org.betty4j.runtime.hypergrad.internal.ProblemBinding;
+import org.betty4j.runtime.hypergrad.internal.ProblemSettings;
+import org.betty4j.runtime.hypergrad.internal.ReverseAccumulation;
+import org.betty4j.runtime.hypergrad.internal.Vectors;
 import org.betty4j.runtime.problem.Cost;
 import org.betty4j.runtime.problem.ProblemContext;
 import org.slf4j.Logger;
@@ -138,11 +140,13 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
-     * The best-response Jacobian method {@code problemName} is differentiated with, to read its
-     * diagnostics (e.g. {@code AidConjugateGradient.lastSolve()} for the CG residual).
+     * The numbers the last best-response product through {@code problemName} reported (AID_CG's
+     * {@code cg_iterations}, {@code cg_residual}, {@code cg_relative_residual}; AID_NEUMANN's
+     * {@code neumann_last_term_ratio}; ITD_RMAD's {@code itd_updates}); empty before the first.
+     * The same numbers reach the upper problem's step metrics as {@code <problem>.<name>}.
      */
-    public BestResponseJacobian bestResponseJacobian(String problemName) {
-        return state(problemName).jacobian;
+    public Map<String, Double> methodDiagnostics(String problemName) {
+        return state(problemName).jacobian.lastDiagnostics();
     }
 
     /** Steps of {@code problemName} whose update was skipped for a non-finite value. */

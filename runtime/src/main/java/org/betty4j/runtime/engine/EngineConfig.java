@@ -1,5 +1,7 @@
 package org.betty4j.runtime.engine;
 
+import org.betty4j.runtime.internal.Threads;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -145,6 +147,9 @@ public final class EngineConfig {
     }
 
     public static final class Builder {
+
+        private Builder() {}
+
         private int iterations = 1000;
         private long seed = 42;
         private int logEvery = 0;

@@ -10,7 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.betty4j.runtime.data.BatchSource;
-import org.betty4j.runtime.hypergrad.BestResponseJacobian;
+import org.betty4j.runtime.hypergrad.internal.BestResponseJacobian;
 import org.betty4j.runtime.optim.Optimizer;
 
 /** The engine's mutable state of one problem during a run. */
@@ -27,7 +27,7 @@ final class ProblemState implements AutoCloseable {
     /** The problem's hypergradient method, run through its lifecycle by the engine. */
     final BestResponseJacobian jacobian;
     /** This problem as the reverse accumulation sees it (set by the engine). */
-    org.betty4j.runtime.hypergrad.ReverseAccumulation.Node asNode;
+    org.betty4j.runtime.hypergrad.internal.ReverseAccumulation.Node asNode;
     /** Lower problem name -> has it signalled since this problem last stepped. */
     final Map<String, Boolean> ready = new LinkedHashMap<>();
     Batch lastBatch;
@@ -115,7 +115,7 @@ final class ProblemState implements AutoCloseable {
         }
         rollBackCache = manager.newSubManager();
         try (org.betty4j.runtime.autograd.GradMode off = org.betty4j.runtime.autograd.GradMode.disabled()) {
-            cachedParams = org.betty4j.runtime.hypergrad.Vectors.copy(params, rollBackCache);
+            cachedParams = org.betty4j.runtime.hypergrad.internal.Vectors.copy(params, rollBackCache);
         }
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
         try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {

@@ -1,5 +1,7 @@
 package org.betty4j.runtime.metrics;
 
+import org.betty4j.runtime.internal.LineFile;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -129,6 +129,9 @@ public final class Adam implements Optimizer {
 
     /** Builder in DJL's style: required setters, optional {@code opt…}. */
     public static final class Builder {
+
+        private Builder() {}
+
         private float learningRate = 1e-3f;
         private float beta1 = 0.9f;
         private float beta2 = 0.999f;

@@ -110,6 +110,9 @@ public final class Sgd implements Optimizer {
 
     /** Builder in DJL's style: required setters, optional {@code opt…}. */
     public static final class Builder {
+
+        private Builder() {}
+
         private float learningRate = Float.NaN;
         private float momentum;
         private float weightDecay;

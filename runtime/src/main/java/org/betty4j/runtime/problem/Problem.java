@@ -41,6 +41,9 @@ public abstract class Problem implements Trainable {
     private Optimizer optimizer;
     private BatchSource data;
 
+    /** For subclasses: a problem is set up by the engine through {@link #setUp}. */
+    protected Problem() {}
+
     /** Optimizes the parameters of {@code block} (which must be initialized). */
     protected final void model(Block block) {
         parameters(Objects.requireNonNull(block, "block").getParameters());

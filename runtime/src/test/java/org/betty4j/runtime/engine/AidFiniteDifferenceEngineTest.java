@@ -12,9 +12,9 @@ import ai.djl.training.GradientCollector;
 import org.betty4j.annotations.HypergradMethod;
 import org.betty4j.runtime.autograd.Autograd;
 import org.betty4j.runtime.autograd.ClosedArrayBuffers;
-import org.betty4j.runtime.hypergrad.AidFiniteDifference;
+import org.betty4j.runtime.hypergrad.internal.AidFiniteDifference;
 import org.betty4j.runtime.hypergrad.HypergradConfig;
-import org.betty4j.runtime.hypergrad.JacobianContext;
+import org.betty4j.runtime.hypergrad.internal.JacobianContext;
 import org.betty4j.runtime.problem.ParameterLists;
 import org.junit.jupiter.api.Test;
 

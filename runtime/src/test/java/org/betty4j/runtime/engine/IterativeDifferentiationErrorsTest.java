@@ -15,7 +15,6 @@ import java.util.function.UnaryOperator;
 import org.betty4j.annotations.HypergradMethod;
 import org.betty4j.runtime.autograd.GradMode;
 import org.betty4j.runtime.hypergrad.HypergradConfig;
-import org.betty4j.runtime.hypergrad.IterativeDifferentiation;
 import org.betty4j.runtime.optim.Adam;
 import org.betty4j.runtime.optim.Optimizer;
 import org.betty4j.runtime.problem.Cost;
@@ -139,7 +138,7 @@ class IterativeDifferentiationErrorsTest {
         try (Engine first = new Engine(program(new ToyProblemDelegate(new double[] {1, 2}, 0.25f), ITD, b -> b),
                 EngineConfig.builder().optIterations(3).optCheckpoint(checkpoint, 3).build())) {
             first.run();
-            assertEquals(2, ((IterativeDifferentiation) first.bestResponseJacobian("L")).lastUnrolledSteps());
+            assertEquals(2.0, first.methodDiagnostics("L").get("itd_updates"));
         }
         PrintStream originalErr = System.err;
         ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -148,7 +147,7 @@ class IterativeDifferentiationErrorsTest {
                 EngineConfig.builder().optIterations(4).optResumeFrom(checkpoint).build())) {
             resumed.run();
             assertEquals(2, resumed.localSteps("U"));
-            assertEquals(1, ((IterativeDifferentiation) resumed.bestResponseJacobian("L")).lastUnrolledSteps());
+            assertEquals(1.0, resumed.methodDiagnostics("L").get("itd_updates"));
         } finally {
             System.setErr(originalErr);
         }

@@ -1,5 +1,7 @@
 package org.betty4j.runtime.engine;
 
+import org.betty4j.runtime.internal.Threads;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
