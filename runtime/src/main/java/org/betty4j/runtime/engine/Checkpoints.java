@@ -31,7 +31,8 @@ import org.betty4j.runtime.autograd.GradMode;
 final class Checkpoints {
 
     private static final String MAGIC = "betty4j-checkpoint";
-    private static final int VERSION = 1;
+    /** 2 adds the FLOAT16 loss scalers; version 1 files (without them) are still read: a scaler then starts afresh. */
+    private static final int VERSION = 2;
 
     private Checkpoints() {}
 
@@ -80,13 +81,18 @@ final class Checkpoints {
         }
         writeBytes(out, optimizer.toByteArray());
         writeBytes(out, s.data.saveState());
+        out.writeBoolean(s.scaler != null);
+        if (s.scaler != null) {
+            s.scaler.saveState(out);
+        }
     }
 
     /** Reads {@code file} into the freshly set-up {@code states}; returns the global step it was written after. */
     static int read(Path file, String programName, Map<String, ProblemState> states) throws IOException {
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
-            if (!MAGIC.equals(in.readUTF()) || in.readInt() != VERSION) {
-                throw new IOException(file + " is not a betty4j checkpoint of version " + VERSION);
+            int version;
+            if (!MAGIC.equals(in.readUTF()) || (version = in.readInt()) < 1 || version > VERSION) {
+                throw new IOException(file + " is not a betty4j checkpoint of version 1 to " + VERSION);
             }
             String savedProgram = in.readUTF();
             if (!savedProgram.equals(programName)) {
@@ -104,13 +110,13 @@ final class Checkpoints {
                     throw new IOException(file + " holds problem " + name + ", which program " + programName
                             + " does not have; its problems are " + states.keySet());
                 }
-                readProblem(in, s, file);
+                readProblem(in, s, file, version);
             }
             return globalStep;
         }
     }
 
-    private static void readProblem(DataInputStream in, ProblemState s, Path file) throws IOException {
+    private static void readProblem(DataInputStream in, ProblemState s, Path file, int version) throws IOException {
         s.localSteps = in.readInt();
         s.skippedSteps = in.readInt();
         int flags = in.readInt();
@@ -145,6 +151,16 @@ final class Checkpoints {
             s.optimizer.loadState(o, s.optimizerState);
         }
         s.data.restoreState(readBytes(in));
+        boolean scaled = version >= 2 && in.readBoolean();
+        if (scaled != (s.scaler != null) && version >= 2) {
+            throw new IOException(file + ": " + s.node.name() + (scaled
+                    ? " was saved with FLOAT16 loss scaling, which this run does not use"
+                    : " was saved without loss scaling, which this run uses (FLOAT16 mixed precision)")
+                    + "; resume with the run's settings");
+        }
+        if (scaled) {
+            s.scaler.loadState(in);
+        }
     }
 
     private static void writeArrays(DataOutputStream out, NDList arrays) throws IOException {
