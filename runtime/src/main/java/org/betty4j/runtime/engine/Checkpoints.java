@@ -38,7 +38,8 @@ import org.betty4j.runtime.autograd.GradMode;
  * settings); per problem {@code <P> engine state} (counters, readiness, accumulation count,
  * parameter names), one {@code <P> parameter '<name>'} per parameter and one
  * {@code <P> accumulated gradient <i>} per accumulated array (DJL's bit-exact array encoding),
- * {@code <P> optimizer state}, {@code <P> data position}; then {@code end}. The file must end
+ * {@code <P> optimizer state}, {@code <P> data position}, {@code <P> loss scaler} (empty
+ * without FLOAT16 loss scaling); then {@code end}. The file must end
  * there.
  *
  * <p>Reading checks every length against the bytes left in the file before allocating and every
@@ -177,6 +178,13 @@ final class Checkpoints {
         }
         sections.add(optimizer.toByteArray());
         sections.add(s.data.saveState());
+        ByteArrayOutputStream scaler = new ByteArrayOutputStream();
+        if (s.scaler != null) {
+            try (DataOutputStream o = new DataOutputStream(scaler)) {
+                s.scaler.saveState(o);
+            }
+        }
+        sections.add(scaler.toByteArray());
     }
 
     /** A checkpoint whose every section passed its checksum; nothing applied yet. */
@@ -186,7 +194,7 @@ final class Checkpoints {
     /** One problem's verified sections. */
     record ProblemSections(String name, int localSteps, int skippedSteps, Map<String, Boolean> ready,
             int accumulatedSteps, List<String> paramNames, List<byte[]> params, List<byte[]> accumulated,
-            byte[] optimizer, byte[] data) {}
+            byte[] optimizer, byte[] data, byte[] scaler) {}
 
     /** Reads and verifies {@code file} without applying it. */
     static Parsed parse(Path file) throws IOException {
@@ -271,6 +279,22 @@ final class Checkpoints {
             throw mismatch(file, saved.name() + " data position", "the data source "
                     + s.data.getClass().getSimpleName() + " cannot read it (" + e.getMessage()
                     + "); was the problem's data changed?");
+        }
+        // an empty section: the problem ran without FLOAT16 loss scaling
+        String scalerSection = saved.name() + " loss scaler";
+        boolean scaled = saved.scaler().length > 0;
+        if (scaled != (s.scaler != null)) {
+            throw mismatch(file, scalerSection, saved.name() + (scaled
+                    ? " was saved with FLOAT16 loss scaling, which this run does not use"
+                    : " was saved without loss scaling, which this run uses (FLOAT16 mixed precision)")
+                    + "; resume with the run's settings");
+        }
+        if (scaled) {
+            try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(saved.scaler()))) {
+                s.scaler.loadState(in);
+            } catch (IOException e) {
+                throw mismatch(file, scalerSection, e.getMessage());
+            }
         }
     }
 
@@ -408,8 +432,9 @@ final class Checkpoints {
             }
             byte[] optimizer = payload(name + " optimizer state");
             byte[] data = payload(name + " data position");
+            byte[] scaler = payload(name + " loss scaler");
             return new ProblemSections(name, localSteps, skippedSteps, ready, accumulatedSteps, paramNames, params,
-                    accumulated, optimizer, data);
+                    accumulated, optimizer, data, scaler);
         }
 
         /** A count read from a verified section still cannot exceed the sections the header announced. */

@@ -113,7 +113,7 @@ public final class MlflowListener implements EngineListener, ValidationListener,
             artifactTarget(""); // refuse an artifact store we cannot write to, before any training
         }
         List<Service.Param> params = new ArrayList<>();
-        RunSettings.of(engine).forEach((k, v) -> params.add(Service.Param.newBuilder().setKey(k)
+        RunSettings.of(engine).forEach((k, v) -> params.add(Service.Param.newBuilder().setKey(key(k))
                 .setValue(v.length() <= MAX_PARAM_VALUE ? v : v.substring(0, MAX_PARAM_VALUE - 3) + "...").build()));
         for (int i = 0; i < params.size(); i += MAX_PARAMS_PER_BATCH) {
             List<Service.Param> chunk = params.subList(i, Math.min(params.size(), i + MAX_PARAMS_PER_BATCH));
@@ -161,7 +161,16 @@ public final class MlflowListener implements EngineListener, ValidationListener,
 
     private void add(String key, double value, long timestamp, int step) {
         // MLflow stores NaN and infinities (its JSON carries them as strings): log them as they are
-        pending.add(Service.Metric.newBuilder().setKey(key).setValue(value).setTimestamp(timestamp).setStep(step).build());
+        pending.add(Service.Metric.newBuilder().setKey(key(key)).setValue(value).setTimestamp(timestamp).setStep(step)
+                .build());
+    }
+
+    /**
+     * A metric or parameter name as MLflow accepts it (letters, digits, {@code _ - . / } and
+     * spaces): any other character becomes {@code _}, so a metric name never fails a request.
+     */
+    static String key(String name) {
+        return name.replaceAll("[^A-Za-z0-9_\\-. /]", "_");
     }
 
     /** Sends the metrics gathered so far. */

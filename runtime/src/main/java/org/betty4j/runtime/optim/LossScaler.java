@@ -44,6 +44,27 @@ public final class LossScaler {
         return skipped;
     }
 
+    /** Writes the scale, the finite-step count and the skipped count (for checkpoints). */
+    public void saveState(java.io.DataOutputStream out) throws java.io.IOException {
+        out.writeDouble(scale);
+        out.writeInt(finiteSteps);
+        out.writeLong(skipped);
+    }
+
+    /** Reads what {@link #saveState} wrote. */
+    public void loadState(java.io.DataInputStream in) throws java.io.IOException {
+        double savedScale = in.readDouble();
+        int savedFinite = in.readInt();
+        long savedSkipped = in.readLong();
+        if (!(savedScale > 0) || Double.isInfinite(savedScale) || savedFinite < 0 || savedSkipped < 0) {
+            throw new java.io.IOException("corrupt loss-scaler state: scale " + savedScale + ", finite steps "
+                    + savedFinite + ", skipped " + savedSkipped);
+        }
+        scale = savedScale;
+        finiteSteps = savedFinite;
+        skipped = savedSkipped;
+    }
+
     /**
      * Records the outcome of one step and adapts the scale.
      *

@@ -38,14 +38,14 @@ class MlflowTrackingTest {
     private static final String RUN = FakeMlflowServer.RUN_ID;
 
     @Test
-    void logsParametersEveryStepsMetricsValidationsPlotsAndTheMetricsFileThenFinishes(@TempDir Path dir)
+    void logsParametersEveryStepsMetricsValidationsPlotsTheMetricsFileAndTheReportThenFinishes(@TempDir Path dir)
             throws IOException {
         Path metricsFile = dir.resolve("metrics.jsonl");
         long before = System.currentTimeMillis();
         try (FakeMlflowServer server = new FakeMlflowServer("mlflow-artifacts:/7/" + RUN + "/artifacts")) {
             Run run = run(() -> ProgramMainTest.solo(true), "--iterations", "3", "--lr", "Solo=0.25", "--log-every",
-                    "0", "--validate-every", "2", "--metrics-file", metricsFile.toString(), "--mlflow", server.uri(),
-                    "--mlflow-experiment", "quadratic runs");
+                    "0", "--validate-every", "2", "--metrics-file", metricsFile.toString(), "--report", "--mlflow",
+                    server.uri(), "--mlflow-experiment", "quadratic runs");
             long after = System.currentTimeMillis();
             assertEquals(ProgramMain.OK, run.exitCode(), run.err());
             assertEquals(List.of(), server.unexpected());
@@ -55,7 +55,8 @@ class MlflowTrackingTest {
             // the experiment does not exist yet: looked up, created; then the run and its parameters;
             // three steps make fewer metrics than a batch, so they go in one request at the end
             assertEquals(List.of("experiments/search", "experiments/create", "runs/create", "runs/log-batch",
-                    "runs/log-batch", artifacts + "plots/Solo-loss.png", artifacts + "metrics.jsonl", "runs/update"),
+                    "runs/log-batch", artifacts + "plots/Solo-loss.png", artifacts + "metrics.jsonl",
+                    artifacts + "metrics.html", "runs/update"),
                     endpoints, calls.toString());
             assertEquals("name = 'quadratic runs'", calls.get(0).json().get("filter").getAsString());
             assertEquals("quadratic runs", calls.get(1).json().get("name").getAsString());
@@ -104,7 +105,11 @@ class MlflowTrackingTest {
             Call metrics = calls.get(6);
             assertArrayEquals(Files.readAllBytes(metricsFile), metrics.body(), "the metrics file, byte for byte");
 
-            JsonObject update = calls.get(7).json();
+            Call report = calls.get(7);
+            assertEquals("text/html; charset=utf-8", report.contentType());
+            assertArrayEquals(Files.readAllBytes(dir.resolve("metrics.html")), report.body(), "the report, byte for byte");
+
+            JsonObject update = calls.get(8).json();
             assertEquals(RUN, update.get("run_id").getAsString());
             assertEquals("FINISHED", update.get("status").getAsString());
             long end = update.get("end_time").getAsLong();

@@ -31,9 +31,9 @@ class CheckpointIntegrityTest {
     /** Sections of the program's checkpoint after an odd step (one gradient being accumulated). */
     private static final List<String> SECTIONS = List.of("header",
             "Weights engine state", "Weights parameter 'theta'", "Weights accumulated gradient 0",
-            "Weights optimizer state", "Weights data position",
+            "Weights optimizer state", "Weights data position", "Weights loss scaler",
             "Penalties engine state", "Penalties parameter 'theta'", "Penalties optimizer state",
-            "Penalties data position", "end");
+            "Penalties data position", "Penalties loss scaler", "end");
 
     @TempDir
     static Path shared;

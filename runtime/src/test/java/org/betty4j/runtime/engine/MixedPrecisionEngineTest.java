@@ -230,6 +230,32 @@ class MixedPrecisionEngineTest {
         }
     }
 
+    /** The loss scaler is part of a checkpoint: a resumed run continues with the same scales and parameters. */
+    @Test
+    void aResumedRunContinuesWithTheSavedLossScale(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        java.nio.file.Path checkpoint = dir.resolve("fp16.ckpt");
+        java.util.function.Supplier<LossScaler> scalers = () -> LossScaler.builder().optGrowthInterval(2).build();
+        Result whole = run(EngineConfig.builder().optMixedPrecision(DataType.FLOAT16).optLossScaling(scalers), 12);
+        run(EngineConfig.builder().optMixedPrecision(DataType.FLOAT16).optLossScaling(scalers)
+                .optCheckpoint(checkpoint, 6), 6);
+        Result resumed = run(EngineConfig.builder().optMixedPrecision(DataType.FLOAT16).optLossScaling(scalers)
+                .optResumeFrom(checkpoint), 12);
+        // steps 7..12: after step 6 the scale is not the initial one, so a fresh scaler would differ
+        assertTrue(whole.scales().get(6) != 65536.0, whole.scales().toString());
+        assertEquals(whole.scales().subList(6, 12), resumed.scales());
+        assertEquals(whole.losses().subList(6, 12), resumed.losses());
+        assertEquals(whole.skipped(), resumed.skipped());
+        assertArrayEquals(whole.w(), resumed.w(), 0f);
+        assertArrayEquals(whole.b(), resumed.b(), 0f);
+
+        // a checkpoint without loss scaling cannot be resumed into a run with it
+        java.nio.file.Path plain = dir.resolve("fp32.ckpt");
+        run(EngineConfig.builder().optCheckpoint(plain, 2), 2);
+        java.io.UncheckedIOException e = assertThrows(java.io.UncheckedIOException.class, () -> run(
+                EngineConfig.builder().optMixedPrecision(DataType.FLOAT16).optResumeFrom(plain), 4));
+        assertTrue(e.getMessage().contains("without loss scaling"), e.getMessage());
+    }
+
     @Test
     void bfloat16NeedsNoScalingAndAppliesEveryUpdate() {
         int steps = 5;
