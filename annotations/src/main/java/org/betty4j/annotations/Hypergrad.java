@@ -25,9 +25,9 @@ import java.lang.annotation.Target;
  *
  * <p>{@link #alpha()} and {@link #iterations()} left at {@code -1} take the method's defaults
  * ({@link HypergradMethod#defaultAlpha()}, {@link HypergradMethod#defaultIterations()});
- * setting one the method does not use is a compile error, as are a non-positive
- * {@code alpha}, {@code iterations < 1} and {@code firstOrder = true} with AID_CG or
- * AID_NEUMANN. {@link HypergradMethod#ITD_RMAD} also needs a differentiable optimizer; which
+ * setting one the method does not use is a compile error, as are an {@code alpha} that is not
+ * finite and positive, {@code iterations < 1} and {@code firstOrder = true} with AID_CG or
+ * AID_NEUMANN (the ranges are those of {@link Rules}). {@link HypergradMethod#ITD_RMAD} also needs a differentiable optimizer; which
  * optimizer a problem returns is only known at run time, so the runtime checks that.
  */
 @Documented

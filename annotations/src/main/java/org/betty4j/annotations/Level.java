@@ -41,7 +41,8 @@ public @interface Level {
 
     /**
      * The problem's name in logs, metrics and the generated wiring; defaults to the simple
-     * class name. Names are unique within a program.
+     * class name. Names are unique within a program and follow {@link Rules#checkName}: an
+     * ASCII identifier of at most {@link Rules#MAX_NAME_LENGTH} characters.
      */
     String name() default "";
 

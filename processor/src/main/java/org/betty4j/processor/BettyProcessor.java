@@ -74,13 +74,14 @@ public final class BettyProcessor extends AbstractProcessor {
     }
 
     /**
-     * Every round, not only those with Betty annotations on members javac hands over: a
-     * {@code @Level} on a local class is invisible to that mechanism, and must still be reported.
-     * The processor claims nothing ({@link #process} returns false), so other processors are not affected.
+     * The five Betty annotations, which this processor claims ({@link #process} returns true):
+     * they mean nothing to any other processor, and unclaimed they make {@code -Xlint:processing}
+     * warn. Betty annotations in local classes are found by reading the source trees of every
+     * round the processor takes part in.
      */
     @Override
     public Set<String> getSupportedAnnotationTypes() {
-        return Set.of("*");
+        return Set.of(Names.LEVEL, Names.TRAINING_STEP, Names.UPPER, Names.LOWER, Names.HYPERGRAD);
     }
 
     @Override
@@ -104,7 +105,7 @@ public final class BettyProcessor extends AbstractProcessor {
         } finally {
             report.flush(processingEnv.getMessager(), flushedBefore);
         }
-        return false;
+        return true;
     }
 
     private void processRound(RoundEnvironment round) {

@@ -82,10 +82,12 @@ class ReweightingProgramTest {
     void generatedMainPrintsTheGraphAndRejectsBadOptions() {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = ProgramMain.run(MetaWeightNetEngine::program, new String[] {"--graph"},
+        // paths are listed on request only
+        int code = ProgramMain.run(MetaWeightNetEngine::program, new String[] {"--graph", "--paths"},
                 new PrintWriter(out, true), new PrintWriter(err, true));
         assertEquals(0, code, err.toString());
-        assertTrue(out.toString().contains("MetaWeightNet -> Classifier -> MetaWeightNet"), out.toString());
+        assertTrue(out.toString().contains("  MetaWeightNet  1 path\n    MetaWeightNet -> Classifier -> MetaWeightNet\n"),
+                out.toString());
 
         StringWriter err2 = new StringWriter();
         int bad = ProgramMain.run(MetaWeightNetEngine::program, new String[] {"--iterations", "many"},
