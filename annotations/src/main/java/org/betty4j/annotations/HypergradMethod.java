@@ -16,7 +16,8 @@ public enum HypergradMethod {
 
     /**
      * Approximate implicit differentiation: {@code k} conjugate-gradient steps on
-     * {@code (H/α) x = v} with exact Hessian-vector products, then the mixed product.
+     * {@code (αH) y = v} with exact Hessian-vector products, {@code x = α y} (so {@code H x = v};
+     * α only scales the numbers), then the mixed product with {@code x}.
      */
     AID_CG(1.0, 3, true, true),
 

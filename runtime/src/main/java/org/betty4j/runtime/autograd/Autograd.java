@@ -25,7 +25,7 @@ import java.util.Map;
  * uses only this class.
  *
  * <p>It calls libtorch's functional {@code torch.autograd.grad} through a TorchScript module
- * the runtime writes itself (see design/autograd-on-djl.md): gradients are returned, never
+ * the runtime writes itself (see runtime/AUTOGRAD.md): gradients are returned, never
  * accumulated into {@code .grad}, so no reference cycle keeps graphs alive.
  *
  * <p>Results live in the manager of {@code outputs[0]}: compute the cost inside a step's

@@ -13,7 +13,7 @@ import java.util.zip.ZipOutputStream;
 /**
  * Writes the tiny TorchScript archive that gives Java {@code torch.autograd.grad}: a module
  * whose {@code forward(outputs, inputs, grad_outputs, create_graph)} returns the gradients
- * instead of accumulating them into {@code .grad}. See design/autograd-on-djl.md for why
+ * instead of accumulating them into {@code .grad}. See runtime/AUTOGRAD.md for why
  * (DJL's {@code backward(create_graph)} leaks through a reference cycle in {@code .grad}).
  *
  * <p>Written at run time with the JDK's zip support; no Python anywhere.
