@@ -269,7 +269,8 @@ final class RunCommand implements Callable<Integer> {
         RunReport runReport = reportFile == null ? null : new RunReport(reportFile);
         try (Engine engine = new Engine(program, config.build());
                 MetricsFile metrics = metricsFile == null ? null : plan.resumeFrom() == null
-                        ? new MetricsFile(metricsFile) : MetricsFile.resumed(metricsFile, plan.resumedAfter());
+                        ? new MetricsFile(metricsFile) : MetricsFile.resumed(metricsFile, plan.resumedAfter(),
+                                RunRecorder.validatedAtCheckpoint(validateEvery, plan.resumedAfter()));
                 MlflowListener tracking = mlflowListener(reportFile);
                 RunRecorder recorder = new RunRecorder(program, validating, validateEvery, outputDir,
                         plan.resumedAfter(), out, validationListeners(engine, metrics, runReport, tracking))) {

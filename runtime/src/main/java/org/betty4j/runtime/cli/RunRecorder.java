@@ -88,13 +88,25 @@ final class RunRecorder implements EngineListener, AutoCloseable {
         }
     }
 
+    /**
+     * Whether the validation of {@code globalStep} happened before its checkpoint: periodic ones
+     * do (a step's lines come before its checkpoint), the end-of-run one comes after the last.
+     */
+    static boolean validatedAtCheckpoint(int validateEvery, int globalStep) {
+        return validateEvery > 0 && globalStep % validateEvery == 0;
+    }
+
     /** A new file with its header, or a resumed one cut back to the resumed step. */
     private LineFile open(Path file, String header, int stepColumn) throws IOException {
         LineFile lines;
         if (resumedAfter < 0) {
             lines = LineFile.create(file);
         } else {
-            LineFile.Resumed r = LineFile.resume(file, line -> line.equals(header) || stepOf(line, stepColumn) <= resumedAfter);
+            // a validation at the checkpoint's own step that is not a periodic one is the end-of-run
+            // validation, written after the last checkpoint: the resumed run writes it again
+            boolean keepAtCheckpoint = !header.equals(VALIDATION_HEADER) || validatedAtCheckpoint(validateEvery, resumedAfter);
+            LineFile.Resumed r = LineFile.resume(file, line -> line.equals(header) || stepOf(line, stepColumn) < resumedAfter
+                    || stepOf(line, stepColumn) == resumedAfter && keepAtCheckpoint);
             lines = r.file();
             if (r.dropped() > 0) {
                 out.println(file + ": dropped " + r.dropped() + " line(s) written after global step " + resumedAfter

@@ -43,20 +43,33 @@ public final class MetricsFile implements EngineListener, ValidationListener, Au
 
     /** A new metrics file, replacing any at {@code file}. */
     public MetricsFile(Path file) {
-        this(file, -1);
+        this(file, -1, true);
     }
 
-    private MetricsFile(Path file, int resumedAfter) {
+    private MetricsFile(Path file, int resumedAfter, boolean validatedAtCheckpoint) {
         this.file = file;
         this.resumedAfter = resumedAfter;
+        this.validatedAtCheckpoint = validatedAtCheckpoint;
     }
+
+    /** Whether validation lines at the checkpoint's own step were written before the checkpoint. */
+    private final boolean validatedAtCheckpoint;
 
     /** The metrics file of a run resumed after {@code globalStep}: keeps its lines up to that step. */
     public static MetricsFile resumed(Path file, int globalStep) {
+        return resumed(file, globalStep, true);
+    }
+
+    /**
+     * As {@link #resumed(Path, int)}; {@code validatedAtCheckpoint} false drops validation lines
+     * of {@code globalStep} itself: an end-of-run validation is written after the run's last
+     * checkpoint, and the resumed run writes it again when it ends.
+     */
+    public static MetricsFile resumed(Path file, int globalStep, boolean validatedAtCheckpoint) {
         if (globalStep < 0) {
             throw new IllegalArgumentException("global step must be >= 0, got " + globalStep);
         }
-        return new MetricsFile(file, globalStep);
+        return new MetricsFile(file, globalStep, validatedAtCheckpoint);
     }
 
     public Path path() {
@@ -79,7 +92,9 @@ public final class MetricsFile implements EngineListener, ValidationListener, Au
                 if (resumedAfter < 0) {
                     lines = LineFile.create(file);
                 } else {
-                    LineFile.Resumed r = LineFile.resume(file, line -> globalStepOf(line) <= resumedAfter);
+                    LineFile.Resumed r = LineFile.resume(file, line -> globalStepOf(line) < resumedAfter
+                            || globalStepOf(line) == resumedAfter
+                                    && (validatedAtCheckpoint || !line.contains("\"type\":\"validation\"")));
                     lines = r.file();
                     dropped = r.dropped();
                 }

@@ -73,6 +73,23 @@ class ResumeCommandTest {
                 "the newest two checkpoints are kept");
     }
 
+    /**
+     * Killed after its last checkpoint and its end-of-run validation (written after that
+     * checkpoint): the resume takes no step and writes the end validation once, not twice.
+     */
+    @Test
+    void aRunKilledAfterItsLastCheckpointResumesWithoutDuplicatingTheEndValidation(@TempDir Path dir)
+            throws IOException {
+        Path reference = dir.resolve("reference");
+        assertEquals(ProgramMain.OK, runArgs(args(reference, 10)).exitCode());
+        Path resumed = dir.resolve("resumed");
+        assertEquals(ProgramMain.OK, runArgs(args(resumed, 10)).exitCode());
+        Run resume = runArgs(args(resumed, 10, "--resume"));
+        assertEquals(ProgramMain.OK, resume.exitCode(), resume.err());
+        assertTrue(resume.out().contains("after global step 10"), resume.out());
+        assertSameFiles(reference, resumed);
+    }
+
     @Test
     void aDamagedNewestCheckpointFallsBackToThePreviousOneAndSaysSo(@TempDir Path dir) throws IOException {
         Path reference = dir.resolve("reference");
