@@ -83,8 +83,11 @@ public final class Adaptation {
     /**
      * The pretraining baseline: a copy of {@code init} trained as an ordinary classifier over
      * all {@code classes} (label = position in {@code classes}) with Adam at the meta learning
-     * rate, {@code updates} updates on batches of {@code batchSize} images drawn from the pools' meta-training parts
-     * with {@code random}. The result lives in {@code manager}.
+     * rate, {@code updates} updates on batches of {@code batchSize} images drawn from the pools'
+     * meta-training parts with {@code random}; then its output layer is set to zero, because a
+     * task's labels are a random permutation and a confident head for the pretraining labels
+     * has to be unlearned first (common practice when a pretrained network meets new labels).
+     * The result lives in {@code manager}.
      */
     public static FewShotMlp pretrain(FewShotMlp init, FewShotTasks tasks, int[] classes, MamlSettings settings,
             int updates, int batchSize, Random random, NDManager manager) {
@@ -120,6 +123,10 @@ public final class Adaptation {
                     adam.step(params, grads, manager);
                 }
             }
+        }
+        try (GradMode off = GradMode.disabled()) {
+            net.arrays().get(2).muli(0);
+            net.arrays().get(3).muli(0);
         }
         return net;
     }

@@ -183,7 +183,7 @@ public final class MamlApp implements Callable<Integer> {
 
     private static final String[] SPLITS = {"unseen classes", "seen classes, held-out images"};
 
-    private static final String[] METHODS = {"scratch (same init, no meta-training)", "pretrain + finetune",
+    private static final String[] METHODS = {"scratch (same init, no meta-training)", "pretrain (head reset) + finetune",
         "MAML (MLO, ITD_RMAD)"};
 
     private void writeResults(MamlSettings settings, double[][][][] curves, double[] seconds, List<double[]> metaCurves,
@@ -226,8 +226,8 @@ public final class MamlApp implements Callable<Integer> {
                 wins += finalAcc[split][2][s] > finalAcc[split][0][s] ? 1 : 0;
                 winsPre += finalAcc[split][2][s] > finalAcc[split][1][s] ? 1 : 0;
             }
-            md.append(String.format(Locale.ROOT, "%s: MAML is above scratch on %d of %d seeds and above pretrain + "
-                    + "finetune on %d of %d seeds.%n", SPLITS[split], wins, n, winsPre, n));
+            md.append(String.format(Locale.ROOT, "%s: MAML is above scratch on %d of %d seeds and above pretrain (head "
+                    + "reset) + finetune on %d of %d seeds.%n", SPLITS[split], wins, n, winsPre, n));
         }
         md.append(String.format(Locale.ROOT, "%nWall time per seed (meta-training, pretraining and evaluation): %s s; "
                 + "whole run %.0f s. Machine: %s. Measured under load (other jobs shared the cores).%n",

@@ -118,7 +118,7 @@ class MamlProgramTest {
         int code = MamlApp.run(new String[] {"--quick", "--out", dir.toString()}, new PrintWriter(log, true));
         assertEquals(0, code, log.toString());
         String md = Files.readString(dir.resolve("results.md"));
-        for (String row : List.of("| scratch", "| pretrain + finetune", "| MAML (MLO")) {
+        for (String row : List.of("| scratch", "| pretrain (head reset) + finetune", "| MAML (MLO")) {
             assertTrue(md.contains(row), "missing row " + row + " in\n" + md);
         }
         assertTrue(Files.size(dir.resolve("adaptation-unseen-classes.png")) > 1000);
