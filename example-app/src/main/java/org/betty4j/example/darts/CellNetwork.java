@@ -15,9 +15,12 @@ import org.betty4j.runtime.problem.ParameterLists;
 /**
  * A DARTS-style network for flattened images: a stem {@code relu(x W + b)} to {@code width}
  * features, one cell, and a linear head. The cell is a DAG over node 0 (the stem's output) and
- * {@value #NODES} intermediate nodes; node {@code j} is the sum over {@code i < j} of the
- * operation on edge {@code (i, j)} applied to node {@code i}; the head reads the sum of the
+ * {@value #NODES} intermediate nodes; node {@code j} is the mean over {@code i < j} of the
+ * operation on edge {@code (i, j)} applied to node {@code i}; the head reads the mean of the
  * intermediate nodes. Every edge holds its own weights for each parametrized operation.
+ * (Means, not DARTS's sums: this cell has no batch normalization, and with sums a cell of
+ * identities multiplies the stem's features by 7, which made retraining at the search's
+ * learning rate diverge to near-chance accuracy.)
  *
  * <p>In the search, an edge applies the softmax-weighted mixture of all {@link Op}s (its
  * architecture parameters: one row of {@code alpha}); after the search, one operation per edge.
@@ -122,13 +125,11 @@ public final class CellNetwork {
                     node = node == null ? y : node.add(y);
                 }
             }
-            if (node == null) {
-                node = nodes.get(0).zerosLike();
-            }
+            node = node == null ? nodes.get(0).zerosLike() : node.div(j);
             nodes.add(node);
             out = out == null ? node : out.add(node);
         }
-        return out.matMul(headW).add(headB);
+        return out.div(NODES).matMul(headW).add(headB);
     }
 
     private NDArray apply(Op op, int e, NDArray x) {

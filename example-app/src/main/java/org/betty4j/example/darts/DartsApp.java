@@ -28,6 +28,7 @@ import org.betty4j.runtime.engine.Engine;
 import org.betty4j.runtime.engine.EngineConfig;
 import org.betty4j.runtime.engine.EngineListener;
 import org.betty4j.runtime.engine.ProblemNode;
+import org.betty4j.runtime.engine.Program;
 import org.betty4j.runtime.optim.Sgd;
 import org.betty4j.runtime.problem.Cost;
 import picocli.CommandLine;
@@ -49,7 +50,11 @@ public final class DartsApp implements Callable<Integer> {
     List<Long> seeds = new ArrayList<>(List.of(1L, 2L, 3L, 4L, 5L));
 
     @Option(names = "--search-steps", paramLabel = "N", description = "Global steps of the search (default: ${DEFAULT-VALUE}).")
-    int searchSteps = 300;
+    int searchSteps = 400;
+
+    @Option(names = "--warmup", paramLabel = "N",
+            description = "Weight steps before the architecture starts learning (default: ${DEFAULT-VALUE}).")
+    int warmup = 100;
 
     @Option(names = "--retrain-steps", paramLabel = "N", description = "SGD steps of each retraining (default: ${DEFAULT-VALUE}).")
     int retrainSteps = 300;
@@ -82,6 +87,7 @@ public final class DartsApp implements Callable<Integer> {
         if (quick) {
             seeds = List.of(1L);
             searchSteps = 10;
+            warmup = 5;
             retrainSteps = 10;
         }
         DartsSettings settings = DartsSettings.from(Map.of());
@@ -99,7 +105,10 @@ public final class DartsApp implements Callable<Integer> {
             long start = System.nanoTime();
             CellNetwork.Op[][] archs = new CellNetwork.Op[3][];
             List<Double> valLoss = new ArrayList<>();
-            try (Engine engine = ArchitectureEngine.create(EngineConfig.builder().optIterations(searchSteps).optSeed(seed)
+            Program program = ArchitectureEngine.program();
+            program = program.toBuilder()
+                    .replace(program.problem("NetworkWeights").toBuilder().optWarmupSteps(warmup).build()).build();
+            try (Engine engine = new Engine(program, EngineConfig.builder().optIterations(searchSteps).optSeed(seed)
                     .build())) {
                 engine.addListener(new EngineListener() {
                     @Override
@@ -221,11 +230,11 @@ public final class DartsApp implements Callable<Integer> {
         StringBuilder md = new StringBuilder("# Program 5: differentiable architecture search (small) — results\n\n");
         md.append(String.format(Locale.ROOT, "Cell: %d intermediate nodes, %d edges, operations %s; stem and node width "
                         + "%d. Data: %d training, %d validation, %d test images (balanced). Search: %d global steps "
-                        + "(one weight step and one architecture step each, AID-FD). Retraining: %d SGD steps from the "
+                        + "(one weight step each, and one architecture step (AID-FD) each after a warm-up of %d weight steps). Retraining: %d SGD steps from the "
                         + "same initialization and batch order for every architecture of a seed. Seeds %s.%n%n",
                 CellNetwork.NODES, CellNetwork.EDGES, java.util.Arrays.toString(CellNetwork.Op.values()).toLowerCase(Locale.ROOT),
                 DartsSettings.from(Map.of()).width(), SearchData.TRAIN_PER_CLASS * 10, SearchData.VALIDATION_PER_CLASS * 10,
-                SearchData.TEST_PER_CLASS * 10, searchSteps, retrainSteps, seeds));
+                SearchData.TEST_PER_CLASS * 10, searchSteps, warmup, retrainSteps, seeds));
         md.append("| architecture | test accuracy after retraining (%) | per seed |\n|---|---|---|\n");
         for (int a = 0; a < 3; a++) {
             md.append("| ").append(ARCHS[a]).append(" | ").append(SeedStats.meanStd(accuracy[a], 2)).append(" | ")

@@ -10,7 +10,7 @@ import org.betty4j.runtime.cli.ProgramMain;
  * @param width features of the stem and the cell's nodes ({@value #WIDTH_OPTION}, default 64)
  * @param weightsLr SGD (momentum 0.9, weight decay 3e-4) rate of the weights, search and
  *     retraining ({@code --lr NetworkWeights=RATE}, default 0.05)
- * @param architectureLr Adam (weight decay 1e-3) rate of α ({@code --lr Architecture=RATE}, default 0.003)
+ * @param architectureLr Adam (weight decay 1e-3) rate of α ({@code --lr Architecture=RATE}, default 0.01)
  */
 public record DartsSettings(int width, float weightsLr, float architectureLr) {
 
@@ -33,7 +33,7 @@ public record DartsSettings(int width, float weightsLr, float architectureLr) {
     public static DartsSettings from(Map<String, String> options) {
         return new DartsSettings((int) number(options, WIDTH_OPTION, 64),
                 number(options, ProgramMain.learningRateKey("NetworkWeights"), 0.05f),
-                number(options, ProgramMain.learningRateKey("Architecture"), 3e-3f));
+                number(options, ProgramMain.learningRateKey("Architecture"), 0.01f));
     }
 
     private static float number(Map<String, String> options, String key, float fallback) {

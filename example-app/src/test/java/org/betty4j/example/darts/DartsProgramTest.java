@@ -85,8 +85,8 @@ class DartsProgramTest {
             for (float v : alpha) {
                 moved = Math.max(moved, Math.abs(v));
             }
-            // Adam moves every entry with a non-zero gradient by about lr = 0.003 per step
-            assertTrue(moved > 0.01, "largest |α| after 20 steps: " + moved);
+            // Adam moves every entry with a non-zero gradient by about lr = 0.01 per step
+            assertTrue(moved > 0.05, "largest |α| after 20 steps: " + moved);
         }
     }
 
