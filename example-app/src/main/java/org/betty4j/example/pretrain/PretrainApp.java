@@ -43,7 +43,7 @@ public final class PretrainApp implements Callable<Integer> {
     List<Long> seeds = new ArrayList<>(List.of(1L, 2L, 3L, 4L, 5L));
 
     @Option(names = "--steps", paramLabel = "N", description = "Global steps per run (default: ${DEFAULT-VALUE}).")
-    int steps = 1000;
+    int steps = 500;
 
     @Option(names = "--eval-every", paramLabel = "N", description = "Evaluate on the target test set every N steps (default: ${DEFAULT-VALUE}).")
     int evalEvery = 100;
