@@ -27,7 +27,7 @@ class DartsProgramTest {
     @Test
     void generatedWiringHasTheTwoLevelsAndOnePath() {
         assertEquals(List.of("NetworkWeights", "Architecture"), ArchitectureEngine.EXECUTION_ORDER);
-        assertEquals(List.of(List.of("Architecture", "NetworkWeights", "Architecture")), ArchitectureEngine.PATHS);
+        assertEquals(List.of(List.of("Architecture", "NetworkWeights", "Architecture")), ArchitectureEngine.program().pathsOf("Architecture"));
     }
 
     /**

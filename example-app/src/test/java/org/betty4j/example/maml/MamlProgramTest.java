@@ -29,7 +29,7 @@ class MamlProgramTest {
     void generatedWiringHasTheTwoLevelsAndOnePath() {
         assertEquals(List.of("TaskAdapter", "MetaInitialization"), MetaInitializationEngine.EXECUTION_ORDER);
         assertEquals(List.of(List.of("MetaInitialization", "TaskAdapter", "MetaInitialization")),
-                MetaInitializationEngine.PATHS);
+                MetaInitializationEngine.program().pathsOf("MetaInitialization"));
     }
 
     @Test

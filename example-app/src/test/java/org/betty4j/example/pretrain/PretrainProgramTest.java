@@ -23,10 +23,10 @@ class PretrainProgramTest {
     @Test
     void generatedWiringHasThreeLevelsAndBothPaths() {
         assertEquals(List.of("Pretraining", "Finetuning", "SourceReweighting"), SourceReweightingEngine.EXECUTION_ORDER);
-        assertEquals(2, SourceReweightingEngine.PATHS.size(), SourceReweightingEngine.PATHS.toString());
-        assertTrue(SourceReweightingEngine.PATHS.contains(
+        assertEquals(2, SourceReweightingEngine.program().pathsOf("SourceReweighting").size(), SourceReweightingEngine.program().pathsOf("SourceReweighting").toString());
+        assertTrue(SourceReweightingEngine.program().pathsOf("SourceReweighting").contains(
                 List.of("SourceReweighting", "Finetuning", "Pretraining", "SourceReweighting")));
-        assertTrue(SourceReweightingEngine.PATHS.contains(List.of("SourceReweighting", "Pretraining", "SourceReweighting")));
+        assertTrue(SourceReweightingEngine.program().pathsOf("SourceReweighting").contains(List.of("SourceReweighting", "Pretraining", "SourceReweighting")));
     }
 
     @Test
