@@ -98,13 +98,14 @@ final class FiniteGuard {
     /** Sums of {@code arrays} then norms of {@code params} (when not null), read back in one call. */
     private static double[] reduce(NDList arrays, NDList params) {
         NDList scalars = new NDList(arrays.size() + (params == null ? 0 : params.size()));
+        NDList widenedCopies = new NDList();
         try (GradMode off = GradMode.disabled()) {
             for (NDArray a : arrays) {
-                scalars.add(a.sum());
+                scalars.add(isHalf(a) ? widened(a, widenedCopies).sum() : a.sum());
             }
             if (params != null) {
                 for (NDArray p : params) {
-                    scalars.add(p.norm());
+                    scalars.add(isHalf(p) ? widened(p, widenedCopies).norm() : p.norm());
                 }
             }
             DataType type = scalars.get(0).getDataType();
@@ -124,7 +125,19 @@ final class FiniteGuard {
             return out;
         } finally {
             scalars.close();
+            widenedCopies.close();
         }
+    }
+
+    /** Half precision overflows at 65504: its sums and norms are taken in float32. */
+    private static boolean isHalf(NDArray a) {
+        return a.getDataType() == DataType.FLOAT16 || a.getDataType() == DataType.BFLOAT16;
+    }
+
+    private static NDArray widened(NDArray a, NDList copies) {
+        NDArray wide = a.toType(DataType.FLOAT32, false);
+        copies.add(wide);
+        return wide;
     }
 
     private static double[] read(NDArray a) {

@@ -13,8 +13,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The automatic count is 1 on machines with 2 cores or fewer: measured with the project's
  * step benchmark on 2 shared cores, libtorch's own default (2 intra-op threads plus OpenMP) was
- * never faster than one thread on any program and, when other processes loaded the machine, up
- * to 20 times slower (OpenMP workers spin waiting for a descheduled peer). With more cores it is
+ * never faster than one thread on any program and, when other processes loaded the machine, 8
+ * to 19 times slower on the MLP programs (OpenMP workers spin waiting for a descheduled peer). With more cores it is
  * half of them, leaving the rest to the JVM (JIT, GC) and the data pipeline; that choice was not
  * measured here. An explicit count (EngineConfig or {@code --threads}) wins; with the automatic
  * setting, the DJL system property {@code ai.djl.pytorch.num_threads} given by the user wins.

@@ -60,6 +60,24 @@ class FiniteGuardTest {
     }
 
     @Test
+    void aProblemWhoseOwnUpdateOverflowsIsNamedWithItsLastFiniteNorm() {
+        // Σ θ·1e300 has the gradient 1e300; θ₁ = 3 − 1e30·1e300 = −∞, so step 2's loss is −∞
+        ToyProblem p = new ToyProblem(new double[] {3}, 1e30f);
+        Program program = Program.builder("solo")
+                .problem(ToyProblem.node("Solo", 1, p, 1, b -> p.theta.mul(1e300).sum()))
+                .build();
+        try (Engine engine = new Engine(program, EngineConfig.builder().optIterations(3).build())) {
+            NonFiniteValueException e = assertThrows(NonFiniteValueException.class, engine::run);
+            String m = e.getMessage();
+            assertEquals("Solo", e.problem(), m);
+            assertEquals(2, e.globalStep(), m);
+            assertTrue(m.startsWith("Solo: its update made parameter 'theta' non-finite (its last finite norm 3.000 at "
+                    + "local step 1"), m);
+            assertTrue(m.contains("found as Solo: the loss is -Infinity at local step 2 (global step 2)"), m);
+        }
+    }
+
+    @Test
     void aFiniteButExplosiveInnerUpdateIsBlamedWithTheNormBeforeAndAfter() {
         // θ₁ = 1 − 1e10·1e20 = −1e30 + 1, finite; the outer loss exp(−Σθ) = exp(1e30) = ∞
         ToyProblem inner = new ToyProblem(new double[] {1}, 1e10f);
