@@ -78,6 +78,9 @@ public final class NoisyLabelsApp implements Callable<Integer> {
     @Option(names = "--results", paramLabel = "DIR", description = "Also write DIR/RESULTS.md and PNG plots.")
     Path results;
 
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     private final PrintWriter out;
 
     public NoisyLabelsApp() {
@@ -109,7 +112,7 @@ public final class NoisyLabelsApp implements Callable<Integer> {
     public Integer call() throws IOException {
         List<Variant> variants = programs.stream().map(Variant::ofLabel).toList();
         if (evalEvery < 1 || steps < 3 || evalEvery * 3 > steps) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "--eval-every " + evalEvery
+            throw new CommandLine.ParameterException(spec.commandLine(), "--eval-every " + evalEvery
                     + " must be between 1 and a third of --steps " + steps + " (the metric averages the last third)");
         }
         Map<String, String> options = new LinkedHashMap<>();
