@@ -50,7 +50,7 @@ public final class SyntheticHpoApp implements Callable<Integer> {
     List<Long> seeds = new ArrayList<>(List.of(1L, 2L, 3L, 4L, 5L));
 
     @Option(names = "--upper-steps", description = "Upper (θ) steps per run (default: ${DEFAULT-VALUE}).")
-    int upperSteps = 300;
+    int upperSteps = 100;
 
     @Option(names = "--unroll", description = "Regression steps per upper step (default: ${DEFAULT-VALUE}).")
     int unroll = 10;
