@@ -40,7 +40,7 @@ public final class NoisyLabelsApp implements Callable<Integer> {
     List<Long> seeds = new ArrayList<>(List.of(1L, 2L, 3L, 4L, 5L));
 
     @Option(names = "--steps", paramLabel = "N", description = "Global steps per run (default: ${DEFAULT-VALUE}).")
-    int steps = 1500;
+    int steps = 3000;
 
     @Option(names = "--eval-every", paramLabel = "N", description = "Test evaluation interval (default: ${DEFAULT-VALUE}).")
     int evalEvery = 100;
@@ -61,7 +61,7 @@ public final class NoisyLabelsApp implements Callable<Integer> {
     int warmup = 0;
 
     @Option(names = "--lr", description = "Classifier SGD learning rate (default: ${DEFAULT-VALUE}).")
-    float lr = 0.02f;
+    float lr = 0.01f;
 
     @Option(names = "--meta-lr", description = "Adam learning rate of the upper problems (default: ${DEFAULT-VALUE}).")
     float metaLr = 1e-3f;

@@ -19,7 +19,7 @@ public final class NoisyModels {
 
     public static final int HIDDEN = 100;
     public static final int BATCH = 100;
-    /** Program option: the classifier's SGD learning rate [0.02, the best of 0.01/0.02/0.05/0.1 for the baseline]; {@code --lr Classifier=RATE} also does. */
+    /** Program option: the classifier's SGD learning rate [0.01]; {@code --lr Classifier=RATE} also does. */
     public static final String CLASSIFIER_LR = "classifier-lr";
 
     private NoisyModels() {}
@@ -36,7 +36,7 @@ public final class NoisyModels {
     public static Optimizer optimizer(ProblemContext context) {
         float lr = context.option(ProgramMain.learningRateKey(context.problemName()))
                 .or(() -> context.option(CLASSIFIER_LR))
-                .map(Float::parseFloat).orElse(0.02f);
+                .map(Float::parseFloat).orElse(0.01f);
         return Sgd.builder().setLearningRate(lr).optMomentum(0.9f).optWeightDecay(5e-4f).build();
     }
 
