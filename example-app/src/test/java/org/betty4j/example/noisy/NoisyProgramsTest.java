@@ -27,6 +27,13 @@ class NoisyProgramsTest {
         assertEquals(List.of("Classifier", "Corrector", "Reweighter"), CorrectorEngine.EXECUTION_ORDER);
         assertEquals(List.of(List.of("Corrector", "Classifier", "Corrector"), List.of("Reweighter", "Classifier", "Reweighter")),
                 CorrectorEngine.PATHS);
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = org.betty4j.runtime.cli.ProgramMain.run(CorrectorEngine::program, new String[] {"--graph"},
+                new PrintWriter(out, true), new PrintWriter(err, true));
+        assertEquals(0, code, err.toString());
+        assertTrue(out.toString().contains("Corrector -> Classifier -> Corrector")
+                && out.toString().contains("Reweighter -> Classifier -> Reweighter"), out.toString());
     }
 
     @Test
