@@ -77,7 +77,8 @@ public final class ReweightMethodsApp implements Callable<Integer> {
     }
 
     /** One run: label ("baseline" or a method), seed, test accuracy, ms per upper step, ms per global step, peak RSS. */
-    record Run(String label, long seed, double accuracy, double msPerMetaStep, double msPerGlobalStep, long peakRssMiB) {}
+    record Run(String label, long seed, double accuracy, double msPerMetaStep, double msPerGlobalStep, long peakRssMiB,
+            String failure) {}
 
     @Override
     public Integer call() throws IOException {
@@ -91,7 +92,13 @@ public final class ReweightMethodsApp implements Callable<Integer> {
                 Program p = MetaWeightNetEngine.program();
                 p = p.toBuilder().replace(p.problem("Classifier").toBuilder()
                         .optHypergrad(config(m)).build()).build();
-                runs.add(run(m.name(), p, seed));
+                try {
+                    runs.add(run(m.name(), p, seed));
+                } catch (RuntimeException e) {
+                    // a method the runtime stops (e.g. CG meeting negative curvature) is a result, not a crash
+                    out.printf(Locale.ROOT, "seed %d %-12s FAILED: %s%n", seed, m, e.getMessage());
+                    runs.add(new Run(m.name(), seed, Double.NaN, Double.NaN, Double.NaN, -1, e.getMessage()));
+                }
             }
         }
         List<String> labels = new ArrayList<>(List.of("baseline"));
@@ -163,7 +170,7 @@ public final class ReweightMethodsApp implements Callable<Integer> {
         }
         double ms = (System.nanoTime() - t0) / 1e6;
         Run r = new Run(label, seed, accuracy[0], metaSteps[0] == 0 ? Double.NaN : metaNanos[0] / 1e6 / metaSteps[0],
-                ms / steps, ResidentMemory.peakMiB());
+                ms / steps, ResidentMemory.peakMiB(), null);
         out.printf(Locale.ROOT, "seed %d %-12s test accuracy %.2f%%  %.1f ms/global step  %s  peak RSS %d MiB%n", seed, label,
                 100 * r.accuracy, r.msPerGlobalStep, metaSteps[0] == 0 ? "" : String.format(Locale.ROOT,
                         "%.1f ms/MWN step", r.msPerMetaStep), r.peakRssMiB);
@@ -176,21 +183,39 @@ public final class ReweightMethodsApp implements Callable<Integer> {
                 + String.join(", ", methods.stream().map(m -> config(m).toString()).toList()) + "\n\n");
         s.append("| program | accuracy mean ± std | per seed | Δ vs baseline | ms / MWN step | ms / global step | peak RSS MiB |\n");
         s.append("|---|---|---|---|---|---|---|\n");
-        double[] base = runs.stream().filter(r -> r.label.equals("baseline")).mapToDouble(Run::accuracy).toArray();
+        List<String> failures = new ArrayList<>();
         for (String label : labels) {
-            List<Run> of = runs.stream().filter(r -> r.label.equals(label)).toList();
+            List<Run> all = runs.stream().filter(r -> r.label.equals(label)).toList();
+            List<Run> of = all.stream().filter(r -> r.failure == null).toList();
+            for (Run r : all) {
+                if (r.failure != null) {
+                    failures.add("- " + label + ", seed " + r.seed + ": stopped by the runtime: " + r.failure);
+                }
+            }
+            if (of.isEmpty()) {
+                s.append("| ").append(label).append(" | failed on every seed (below) | – | – | – | – | – |\n");
+                continue;
+            }
             double[] acc = of.stream().mapToDouble(r -> 100 * r.accuracy).toArray();
             StringBuilder per = new StringBuilder();
             double[] diff = new double[acc.length];
             for (int i = 0; i < acc.length; i++) {
                 per.append(i == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.2f", acc[i]));
-                diff[i] = acc[i] - 100 * base[i];
+                long seed = of.get(i).seed;
+                diff[i] = acc[i] - 100 * runs.stream().filter(r -> r.label.equals("baseline") && r.seed == seed)
+                        .findFirst().orElseThrow().accuracy;
+            }
+            if (of.size() < all.size()) {
+                per.append(" (").append(all.size() - of.size()).append(" failed)");
             }
             s.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s |%n", label, meanStd(acc, "%.2f"), per,
                     label.equals("baseline") ? "–" : meanStd(diff, "%+.2f"),
                     label.equals("baseline") ? "–" : meanStd(of.stream().mapToDouble(Run::msPerMetaStep).toArray(), "%.1f"),
                     meanStd(of.stream().mapToDouble(Run::msPerGlobalStep).toArray(), "%.1f"),
                     meanStd(of.stream().mapToDouble(r -> r.peakRssMiB).toArray(), "%.0f")));
+        }
+        if (!failures.isEmpty()) {
+            s.append("\nRuns the runtime stopped:\n\n").append(String.join("\n", failures)).append('\n');
         }
         return s.toString();
     }
