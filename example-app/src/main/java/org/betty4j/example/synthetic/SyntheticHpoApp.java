@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
 import org.betty4j.annotations.HypergradMethod;
-import org.betty4j.runtime.cli.ProgramMain;
 import org.betty4j.runtime.engine.Engine;
 import org.betty4j.runtime.engine.EngineConfig;
 import org.betty4j.runtime.engine.EngineListener;
