@@ -1,6 +1,7 @@
 package org.betty4j.example;
 
 import java.io.PrintWriter;
+import org.betty4j.example.cli.StudyCommandLine;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -106,23 +107,7 @@ public final class ReweightingApp implements Callable<Integer> {
      * naming the option and the value, before any training).
      */
     static int run(String[] args, PrintWriter out, PrintWriter err) {
-        CommandLine cli = new CommandLine(new ReweightingApp(out));
-        cli.setOut(out);
-        cli.setErr(err);
-        cli.setParameterExceptionHandler((e, badArgs) -> {
-            err.println("error: " + e.getMessage());
-            CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
-            err.println("Try --help for the options.");
-            err.flush();
-            return ProgramMain.BAD_OPTIONS;
-        });
-        cli.setExecutionExceptionHandler((e, commandLine, parsed) -> {
-            String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            err.println("error: " + message);
-            err.flush();
-            return ProgramMain.RUN_FAILED;
-        });
-        return cli.execute(args);
+        return StudyCommandLine.execute(new ReweightingApp(out), args, out, err);
     }
 
     /** Every option's value, checked before any data is read or any training is done. */

@@ -1,6 +1,7 @@
 package org.betty4j.example.darts;
 
 import ai.djl.ndarray.NDArray;
+import org.betty4j.example.cli.StudyCommandLine;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
@@ -76,7 +77,7 @@ public final class DartsApp implements Callable<Integer> {
     }
 
     public static int run(String[] args, PrintWriter log) {
-        return new CommandLine(new DartsApp(log)).execute(args);
+        return StudyCommandLine.execute(new DartsApp(log), args, log, new PrintWriter(System.err, true));
     }
 
     private static final String[] ARCHS = {"derived by the search (MLO)", "fixed: every edge linear+relu",
@@ -84,6 +85,7 @@ public final class DartsApp implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        StudyCommandLine.requireWritableDirectory("--out", out);
         if (quick) {
             seeds = List.of(1L);
             searchSteps = 10;

@@ -1,6 +1,7 @@
 package org.betty4j.example.maml;
 
 import ai.djl.ndarray.NDManager;
+import org.betty4j.example.cli.StudyCommandLine;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -76,11 +77,12 @@ public final class MamlApp implements Callable<Integer> {
 
     /** Runs with {@code args}, printing progress to {@code log}; returns the exit code. */
     public static int run(String[] args, PrintWriter log) {
-        return new CommandLine(new MamlApp(log)).execute(args);
+        return StudyCommandLine.execute(new MamlApp(log), args, log, new PrintWriter(System.err, true));
     }
 
     @Override
     public Integer call() throws IOException {
+        StudyCommandLine.requireWritableDirectory("--out", out);
         if (quick) {
             seeds = List.of(1L);
             tasks = 12;

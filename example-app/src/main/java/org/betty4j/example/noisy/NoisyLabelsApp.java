@@ -1,6 +1,7 @@
 package org.betty4j.example.noisy;
 
 import java.io.IOException;
+import org.betty4j.example.cli.StudyCommandLine;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -97,23 +98,22 @@ public final class NoisyLabelsApp implements Callable<Integer> {
 
     /** Runs the command line; exit code 0 on success, 1 when a run failed, 2 for bad options. */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
-        CommandLine cli = new CommandLine(new NoisyLabelsApp(out).withArgs(args));
-        cli.setOut(out);
-        cli.setErr(err);
-        cli.setExecutionExceptionHandler((e, commandLine, parsed) -> {
-            commandLine.getErr().println("error: " + e.getMessage());
-            return 1;
-        });
-        return cli.execute(args);
+        return StudyCommandLine.execute(new NoisyLabelsApp(out).withArgs(args), args, out, err);
     }
 
     @Override
     public Integer call() throws IOException {
-        List<Variant> variants = programs.stream().map(Variant::ofLabel).toList();
+        List<Variant> variants;
+        try {
+            variants = programs.stream().map(Variant::ofLabel).toList();
+        } catch (IllegalArgumentException e) {
+            throw new StudyCommandLine.BadOption("--programs " + String.join(",", programs) + ": " + e.getMessage());
+        }
         if (evalEvery < 1 || steps < 3 || evalEvery * 3 > steps) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--eval-every " + evalEvery
+            throw new StudyCommandLine.BadOption("--eval-every " + evalEvery
                     + " must be between 1 and a third of --steps " + steps + " (the metric averages the last third)");
         }
+        StudyCommandLine.requireWritableDirectory("--results", results);
         Map<String, String> options = new LinkedHashMap<>();
         options.put(NoisyExperiment.NOISE_RATE, Double.toString(noise));
         options.put(NoisyExperiment.META_PER_CLASS, Integer.toString(metaPerClass));

@@ -1,6 +1,7 @@
 package org.betty4j.example.pretrain;
 
 import ai.djl.ndarray.NDArray;
+import org.betty4j.example.cli.StudyCommandLine;
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -68,7 +69,7 @@ public final class PretrainApp implements Callable<Integer> {
     }
 
     public static int run(String[] args, PrintWriter log) {
-        return new CommandLine(new PretrainApp(log)).execute(args);
+        return StudyCommandLine.execute(new PretrainApp(log), args, log, new PrintWriter(System.err, true));
     }
 
     /** One run's outcome. */
@@ -77,6 +78,7 @@ public final class PretrainApp implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        StudyCommandLine.requireWritableDirectory("--out", out);
         if (quick) {
             seeds = List.of(1L);
             steps = 30;

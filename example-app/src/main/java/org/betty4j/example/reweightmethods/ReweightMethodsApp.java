@@ -1,6 +1,7 @@
 package org.betty4j.example.reweightmethods;
 
 import ai.djl.ndarray.NDManager;
+import org.betty4j.example.cli.StudyCommandLine;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -66,14 +67,7 @@ public final class ReweightMethodsApp implements Callable<Integer> {
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
         ReweightMethodsApp app = new ReweightMethodsApp(out);
         app.args = List.of(args);
-        CommandLine cli = new CommandLine(app);
-        cli.setOut(out);
-        cli.setErr(err);
-        cli.setExecutionExceptionHandler((e, commandLine, parsed) -> {
-            commandLine.getErr().println("error: " + e.getMessage());
-            return 1;
-        });
-        return cli.execute(args);
+        return StudyCommandLine.execute(app, args, out, err);
     }
 
     /** One run: label ("baseline" or a method), seed, test accuracy, ms per upper step, ms per global step, peak RSS. */
@@ -82,6 +76,7 @@ public final class ReweightMethodsApp implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        StudyCommandLine.requireWritableDirectory("--results", results);
         out.printf(Locale.ROOT, "Meta-Weight-Net on long-tailed Fashion-MNIST (embedded), %d steps, methods %s, seeds %s%n",
                 steps, methods, seeds);
         long start = System.nanoTime();

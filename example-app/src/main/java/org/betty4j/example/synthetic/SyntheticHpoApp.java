@@ -1,6 +1,7 @@
 package org.betty4j.example.synthetic;
 
 import java.awt.Graphics2D;
+import org.betty4j.example.cli.StudyCommandLine;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -79,14 +80,7 @@ public final class SyntheticHpoApp implements Callable<Integer> {
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
         SyntheticHpoApp app = new SyntheticHpoApp(out);
         app.args = List.of(args);
-        CommandLine cli = new CommandLine(app);
-        cli.setOut(out);
-        cli.setErr(err);
-        cli.setExecutionExceptionHandler((e, commandLine, parsed) -> {
-            commandLine.getErr().println("error: " + e.getMessage());
-            return 1;
-        });
-        return cli.execute(args);
+        return StudyCommandLine.execute(app, args, out, err);
     }
 
     /** One run's trace: after upper step k (1-based), seconds since the run started, gap and distance. */
@@ -95,6 +89,7 @@ public final class SyntheticHpoApp implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        StudyCommandLine.requireWritableDirectory("--results", results);
         out.printf(Locale.ROOT, "synthetic HPO: d=%d, %d upper steps of %d regression steps each, seeds %s%n",
                 features, upperSteps, unroll, seeds);
         long start = System.nanoTime();

@@ -25,11 +25,12 @@ class NoisyProgramsTest {
     @Test
     void correctPlusReweightHasTwoUpperProblemsOverOneClassifier() {
         assertEquals(List.of("Classifier", "Corrector", "Reweighter"), CorrectorEngine.EXECUTION_ORDER);
-        assertEquals(List.of(List.of("Corrector", "Classifier", "Corrector"), List.of("Reweighter", "Classifier", "Reweighter")),
-                CorrectorEngine.PATHS);
+        org.betty4j.runtime.engine.Program program = CorrectorEngine.program();
+        assertEquals(List.of(List.of("Corrector", "Classifier", "Corrector")), program.pathsOf("Corrector"));
+        assertEquals(List.of(List.of("Reweighter", "Classifier", "Reweighter")), program.pathsOf("Reweighter"));
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = org.betty4j.runtime.cli.ProgramMain.run(CorrectorEngine::program, new String[] {"--graph"},
+        int code = org.betty4j.runtime.cli.ProgramMain.run(CorrectorEngine::program, new String[] {"--graph", "--paths"},
                 new PrintWriter(out, true), new PrintWriter(err, true));
         assertEquals(0, code, err.toString());
         assertTrue(out.toString().contains("Corrector -> Classifier -> Corrector")
@@ -137,7 +138,7 @@ class NoisyProgramsTest {
         StringWriter err2 = new StringWriter();
         int code2 = NoisyLabelsApp.execute(new String[] {"--programs", "magic"},
                 new PrintWriter(new StringWriter(), true), new PrintWriter(err2, true));
-        assertEquals(1, code2);
+        assertEquals(2, code2, "an unknown program is a bad option, refused before training");
         assertTrue(err2.toString().contains("unknown program 'magic'"), err2.toString());
     }
 }
