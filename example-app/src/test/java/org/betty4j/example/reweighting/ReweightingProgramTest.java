@@ -82,7 +82,7 @@ class ReweightingProgramTest {
     void generatedMainPrintsTheGraphAndRejectsBadOptions() {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = ProgramMain.run(MetaWeightNetEngine::program, new String[] {"--graph"},
+        int code = ProgramMain.run(MetaWeightNetEngine::program, new String[] {"--graph", "--paths", "5"},
                 new PrintWriter(out, true), new PrintWriter(err, true));
         assertEquals(0, code, err.toString());
         assertTrue(out.toString().contains("MetaWeightNet -> Classifier -> MetaWeightNet"), out.toString());
