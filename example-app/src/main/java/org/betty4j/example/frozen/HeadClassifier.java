@@ -21,7 +21,7 @@ import org.betty4j.example.model.ExperimentData;
 import org.betty4j.example.model.ImageClassifier;
 import org.betty4j.example.model.ImageClassifier.Evaluation;
 import org.betty4j.runtime.cli.ProgramMain;
-import org.betty4j.runtime.cli.Validating;
+import org.betty4j.runtime.problem.Validating;
 import org.betty4j.runtime.data.ArrayBatchSource;
 import org.betty4j.runtime.data.BatchSource;
 import org.betty4j.runtime.data.ImageSet;

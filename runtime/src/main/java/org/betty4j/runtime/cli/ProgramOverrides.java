@@ -14,10 +14,15 @@ import org.betty4j.runtime.hypergrad.HypergradConfig;
 import org.betty4j.runtime.optim.Optimizer;
 
 /**
- * Per-problem command-line overrides ({@code --unroll}, {@code --method}, {@code --alpha},
- * {@code --iterations-of}, {@code --lr}, {@code --warmup}, {@code --grad-accumulation}, {@code --clip}) applied to a program: a copy with the same problems
- * and edges (hence the same paths), re-checked by {@link Program.Builder#build()}. A value that cannot take
- * effect is a {@link UsageException}, never silently ignored.
+ * Per-problem command-line overrides ({@code --unroll}, {@code --lr}, {@code --warmup},
+ * {@code --grad-accumulation}, {@code --clip}) applied to a program: a copy with the same problems
+ * and edges (hence the same paths), re-checked by {@link Program.Builder#build()}. A value that
+ * cannot take effect is a {@link UsageException}, never silently ignored.
+ *
+ * <p>{@code --method}, {@code --alpha} and {@code --iterations-of} resolve to one
+ * {@link HypergradConfig} per problem ({@link #hypergrad(Program)}), which the command line hands
+ * to {@link org.betty4j.runtime.engine.EngineConfig.Builder#optHypergrad}: a run from the command
+ * line and one from code change methods through the same {@code EngineConfig.applyTo}.
  *
  * <p>The learning rate belongs to the optimizer each problem builds itself, so {@code --lr}
  * works with the problem's cooperation: the value is handed to {@code setUp} as the program
@@ -52,10 +57,9 @@ final class ProgramOverrides {
         checkNames(program, "--warmup", warmup.keySet());
         checkNames(program, "--grad-accumulation", gradientAccumulation.keySet());
         checkNames(program, "--clip", clip.keySet());
-        Set<String> differentiated = ProgramDescription.differentiatedThrough(program);
         Program.Builder copy = Program.builder(program.name());
         for (ProblemNode p : program.problems()) {
-            copy.problem(override(p, differentiated.contains(p.name())));
+            copy.problem(override(p));
         }
         program.upperToLower().forEach(e -> copy.upperToLower(e.from(), e.to()));
         program.lowerToUpper().forEach(e -> copy.lowerToUpper(e.from(), e.to()));
@@ -72,22 +76,31 @@ final class ProgramOverrides {
         }
     }
 
-    private ProblemNode override(ProblemNode p, boolean differentiatedThrough) {
+    /**
+     * The methods {@code --method}, {@code --alpha} and {@code --iterations-of} ask for, by problem:
+     * a changed method starts from its defaults, a kept one from the program's settings.
+     */
+    Map<String, HypergradConfig> hypergrad(Program program) {
+        Map<String, HypergradConfig> out = new LinkedHashMap<>();
+        for (ProblemNode p : program.problems()) {
+            String name = p.name();
+            if (method.containsKey(name) || alpha.containsKey(name) || iterations.containsKey(name)) {
+                out.put(name, hypergrad(name, p.hypergrad()));
+            }
+        }
+        return out;
+    }
+
+    private ProblemNode override(ProblemNode p) {
         String name = p.name();
         int unrollSteps = unroll.getOrDefault(name, p.unrollSteps());
         require("--unroll", name, unrollSteps, Rules.UNROLL_STEPS);
-        boolean hypergradOverride = method.containsKey(name) || alpha.containsKey(name) || iterations.containsKey(name);
-        if (hypergradOverride && !differentiatedThrough) {
-            throw new UsageException(name + " lies on no backpropagation path (no upper problem differentiates"
-                    + " through it), so --method/--alpha/--iterations-of for it would have no effect");
-        }
-        HypergradConfig hypergrad = hypergradOverride ? hypergrad(name, p.hypergrad()) : p.hypergrad();
         if (learningRate.containsKey(name)) {
             float lr = learningRate.get(name);
             require("--lr", name, lr, Rules.LEARNING_RATE);
         }
         // toBuilder keeps every setting no option names (warm-up, accumulation, clipping, roll-back, ...)
-        ProblemNode.Builder node = p.toBuilder().optUnrollSteps(unrollSteps).optHypergrad(hypergrad);
+        ProblemNode.Builder node = p.toBuilder().optUnrollSteps(unrollSteps);
         if (warmup.containsKey(name)) {
             node.optWarmupSteps(require("--warmup", name, warmup.get(name), Rules.WARMUP_STEPS));
         }

@@ -9,16 +9,15 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import org.betty4j.annotations.HypergradMethod;
+import org.betty4j.runtime.engine.EarlyStopping;
 import org.betty4j.runtime.engine.Engine;
 import org.betty4j.runtime.engine.EngineConfig;
 import org.betty4j.runtime.engine.ProblemNode;
 import org.betty4j.runtime.engine.Program;
-import org.betty4j.runtime.metrics.EarlyStopping;
 import org.betty4j.runtime.metrics.LossPlots;
 import org.betty4j.runtime.metrics.MetricsFile;
 import org.betty4j.runtime.metrics.MlflowListener;
 import org.betty4j.runtime.metrics.RunReport;
-import org.betty4j.runtime.metrics.ValidationListener;
 import org.betty4j.runtime.onnx.OnnxExportListener;
 import org.betty4j.runtime.onnx.OnnxExportable;
 import picocli.CommandLine.Command;
@@ -216,7 +215,11 @@ final class RunCommand implements Callable<Integer> {
         overrides.warmup = warmup;
         overrides.gradientAccumulation = gradientAccumulation;
         overrides.clip = clip;
-        Program program = overrides.apply(original);
+        Program overridden = overrides.apply(original);
+        EngineConfig.Builder config = EngineConfig.builder();
+        overrides.hypergrad(overridden).forEach(config::optHypergrad);
+        // the program the engine will run, for --graph and the checks below
+        Program program = usage(() -> config.build().applyTo(overridden));
         if (paths != 0 && (graph == null || graph == GraphFormat.dot)) {
             throw new UsageException("--paths " + paths + " lists paths in the text of --graph; use it with --graph"
                     + " (text)");
@@ -229,16 +232,11 @@ final class RunCommand implements Callable<Integer> {
             out.flush();
             return ProgramMain.OK;
         }
-        Map<String, Validating> validating = new LinkedHashMap<>();
-        for (ProblemNode p : original.problems()) {
-            if (p.trainable() instanceof Validating v) {
-                validating.put(p.name(), v);
-            }
+        config.optValidateEvery(validateEvery);
+        if (earlyStop != null) {
+            config.optEarlyStopping(usage(() -> EarlyStopping.parse(earlyStop), "--early-stop " + earlyStop + ": "));
         }
-        if (validateEvery > 0 && validating.isEmpty()) {
-            throw new UsageException("--validate-every " + validateEvery + " has no effect: no problem of program "
-                    + program.name() + " implements " + Validating.class.getName());
-        }
+        usage(() -> config.build().applyTo(program));
         if (exportOnnx != null && !OnnxExportListener.anyExportable(original)) {
             throw new UsageException("--export-onnx " + exportOnnx + ": no problem of program " + program.name()
                     + " implements " + OnnxExportable.class.getName() + ", so there is nothing to export");
@@ -246,11 +244,9 @@ final class RunCommand implements Callable<Integer> {
         ai.djl.Device trainOn = DeviceChoice.resolve(device == Device.gpu);
         Map<String, String> programOptions = new LinkedHashMap<>(options);
         programOptions.putAll(overrides.options());
-        checkEarlyStop(program, validating);
         int globalSteps = globalSteps(program);
         PersistenceOptions.Plan plan = persistence.prepare(program.name(), globalSteps, runLength(globalSteps), outputs(program), err);
-        EngineConfig.Builder config = EngineConfig.builder()
-                .optIterations(globalSteps)
+        config.optIterations(globalSteps)
                 .optSeed(seed)
                 .optLogEvery(quiet ? 0 : logEvery)
                 .optProgressBar(showsProgressBar())
@@ -272,8 +268,7 @@ final class RunCommand implements Callable<Integer> {
                         ? new MetricsFile(metricsFile) : MetricsFile.resumed(metricsFile, plan.resumedAfter(),
                                 RunRecorder.validatedAtCheckpoint(validateEvery, plan.resumedAfter()));
                 MlflowListener tracking = mlflowListener(reportFile);
-                RunRecorder recorder = new RunRecorder(program, validating, validateEvery, outputDir,
-                        plan.resumedAfter(), out, validationListeners(engine, metrics, runReport, tracking))) {
+                RunRecorder recorder = new RunRecorder(program, validateEvery, outputDir, plan.resumedAfter(), out)) {
             // first: checks that must pass before anything is written
             engine.addListener(overrides.learningRateCheck());
             engine.addListener(persistence.atRunStart(options, plan, err));
@@ -371,43 +366,16 @@ final class RunCommand implements Callable<Integer> {
         return builder.build();
     }
 
-    /** Who hears about validations: the metrics file, the report, MLflow and early stopping, when asked for. */
-    private List<ValidationListener> validationListeners(Engine engine, MetricsFile metrics, RunReport runReport,
-            MlflowListener tracking) {
-        List<ValidationListener> listeners = new ArrayList<>();
-        if (metrics != null) {
-            listeners.add(metrics);
-        }
-        if (runReport != null) {
-            listeners.add(runReport);
-        }
-        if (tracking != null) {
-            listeners.add(tracking);
-        }
-        if (earlyStop != null) {
-            listeners.add(EarlyStopping.parse(earlyStop, engine::requestStop));
-        }
-        return listeners;
+    /** The value, or a usage error carrying the message of the setting it refused. */
+    private static <T> T usage(Supplier<T> value) {
+        return usage(value, "");
     }
 
-    /** --early-stop must parse, name a problem that validates, and come with --validate-every. */
-    private void checkEarlyStop(Program program, Map<String, Validating> validating) {
-        if (earlyStop == null) {
-            return;
-        }
-        EarlyStopping stopping;
+    private static <T> T usage(Supplier<T> value, String prefix) {
         try {
-            stopping = EarlyStopping.parse(earlyStop, reason -> {});
+            return value.get();
         } catch (IllegalArgumentException e) {
-            throw new UsageException("--early-stop " + earlyStop + ": " + e.getMessage());
-        }
-        if (!validating.containsKey(stopping.problem())) {
-            throw new UsageException("--early-stop " + earlyStop + ": program " + program.name() + " has no problem '"
-                    + stopping.problem() + "' that implements " + Validating.class.getSimpleName()
-                    + (validating.isEmpty() ? " (none does)" : "; these do: " + String.join(", ", validating.keySet())));
-        }
-        if (validateEvery <= 0) {
-            throw new UsageException("--early-stop " + earlyStop + " needs validations: add --validate-every N");
+            throw new UsageException(prefix + e.getMessage());
         }
     }
 

@@ -19,15 +19,12 @@ import org.betty4j.runtime.engine.EngineListener;
 import org.betty4j.runtime.engine.ProblemNode;
 import org.betty4j.runtime.engine.Program;
 import org.betty4j.runtime.internal.LineFile;
-import org.betty4j.runtime.metrics.ValidationListener;
 import org.betty4j.runtime.problem.Cost;
 
 /**
  * What the command line records during a run: every problem's loss per local step
- * ({@code losses.csv}) and, every {@code validateEvery} global steps and at the end, the
- * metrics of problems that implement {@link Validating} (printed, and {@code validation.csv}).
- * Without an output directory only the validation lines are printed. Validation metrics also
- * go to the given {@link ValidationListener}s (metrics file, early stopping).
+ * ({@code losses.csv}) and the engine's validations (printed, and {@code validation.csv} when the
+ * run validates). Without an output directory only the validation lines are printed.
  *
  * <p>Files are opened when the run starts (after every check), each CSV line is one write
  * ({@link LineFile}); a run resumed after global step S keeps the lines of steps up to S and
@@ -46,22 +43,16 @@ final class RunRecorder implements EngineListener, AutoCloseable {
     private final Program program;
     private final PrintWriter out;
     private final int validateEvery;
-    private final Map<String, Validating> validating;
     private final Path outputDir;
     /** Global step a resumed run continues after; -1 for a new run. */
     private final int resumedAfter;
-    private final List<ValidationListener> validationListeners;
     private LineFile losses;
     private LineFile validation;
-    private int lastValidated = -1;
 
-    RunRecorder(Program program, Map<String, Validating> validating, int validateEvery, Path outputDir, int resumedAfter,
-            PrintWriter out, List<ValidationListener> validationListeners) {
+    RunRecorder(Program program, int validateEvery, Path outputDir, int resumedAfter, PrintWriter out) {
         this.program = program;
         this.out = out;
-        this.validationListeners = List.copyOf(validationListeners);
         this.validateEvery = validateEvery;
-        this.validating = validating;
         this.outputDir = outputDir;
         this.resumedAfter = resumedAfter;
     }
@@ -138,33 +129,16 @@ final class RunRecorder implements EngineListener, AutoCloseable {
     }
 
     @Override
-    public void onGlobalStep(Engine engine, int globalStep) {
-        if (validateEvery > 0 && globalStep % validateEvery == 0) {
-            validate(globalStep);
-        }
-    }
-
-    @Override
-    public void onRunEnd(Engine engine) {
-        if (validateEvery > 0 && lastValidated != engine.globalStep()) {
-            validate(engine.globalStep());
-        }
-    }
-
-    private void validate(int globalStep) {
-        lastValidated = globalStep;
-        validating.forEach((name, problem) -> {
-            Map<String, Double> metrics = new java.util.TreeMap<>(problem.validate());
-            StringBuilder line = new StringBuilder("validation at step ").append(globalStep).append(", ").append(name).append(':');
-            metrics.forEach((metric, value) -> {
-                line.append(' ').append(metric).append('=').append(format(value));
-                if (validation != null) {
-                    validation.append(row(globalStep, name, metric, format(value)));
-                }
-            });
-            out.println(line);
-            validationListeners.forEach(l -> l.onValidation(globalStep, name, metrics));
+    public void onValidation(int globalStep, String problem, Map<String, Double> metrics) {
+        StringBuilder line = new StringBuilder("validation at step ").append(globalStep).append(", ").append(problem)
+                .append(':');
+        metrics.forEach((metric, value) -> {
+            line.append(' ').append(metric).append('=').append(format(value));
+            if (validation != null) {
+                validation.append(row(globalStep, problem, metric, format(value)));
+            }
         });
+        out.println(line);
         out.flush();
     }
 

@@ -29,6 +29,7 @@ import org.betty4j.runtime.hypergrad.internal.ReverseAccumulation;
 import org.betty4j.runtime.hypergrad.internal.Vectors;
 import org.betty4j.runtime.problem.Cost;
 import org.betty4j.runtime.problem.ProblemContext;
+import org.betty4j.runtime.problem.Validating;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,27 +78,39 @@ public final class Engine implements AutoCloseable {
     /** Problems whose next step audits their cost's dependencies. */
     private final java.util.Set<String> auditPending = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private long auditNanos;
+    /** Problems that implement Validating, in execution order. */
+    private final Map<String, Validating> validating = new LinkedHashMap<>();
+    /** The run's early stopping, or null. */
+    private final EarlyStopping.Watch earlyStopping;
+    /** The global step validated last; -1 before the first validation. */
+    private int lastValidated = -1;
 
     public Engine(Program program, EngineConfig config) {
-        this.program = Objects.requireNonNull(program, "program");
         this.config = Objects.requireNonNull(config, "config");
+        this.program = config.applyTo(Objects.requireNonNull(program, "program"));
+        for (ProblemNode p : this.program.problems()) {
+            if (p.trainable() instanceof Validating v) {
+                validating.put(p.name(), v);
+            }
+        }
+        this.earlyStopping = config.earlyStopping().map(rule -> rule.watch(this::requestStop)).orElse(null);
         // fail before any work when a problem's method is not available or refuses its settings
-        for (ProblemNode p : program.problems()) {
+        for (ProblemNode p : this.program.problems()) {
             methods.put(p.name(), Hypergradients.forProblem(new ProblemSettings(p.name(), p.hypergrad(),
                     p.unrollSteps(), p.gradientAccumulation(), p.clipGradNorm(), p.rollBack())));
         }
         Map<String, List<String>> lowers = new LinkedHashMap<>();
         Map<String, List<String>> readers = new LinkedHashMap<>();
-        for (ProblemNode p : program.problems()) {
+        for (ProblemNode p : this.program.problems()) {
             lowers.put(p.name(), new ArrayList<>());
             readers.put(p.name(), new ArrayList<>());
         }
-        program.lowerToUpper().forEach(e -> lowers.get(e.to()).add(e.from()));
-        program.upperToLower().forEach(e -> readers.get(e.from()).add(e.to()));
+        this.program.lowerToUpper().forEach(e -> lowers.get(e.to()).add(e.from()));
+        this.program.upperToLower().forEach(e -> readers.get(e.from()).add(e.to()));
         this.accumulation = new ReverseAccumulation(lowers, readers);
-        for (ProblemNode p : program.problems()) {
+        for (ProblemNode p : this.program.problems()) {
             List<String> others = new ArrayList<>();
-            for (ProblemNode q : program.problems()) {
+            for (ProblemNode q : this.program.problems()) {
                 boolean connected = q == p || lowers.get(p.name()).contains(q.name())
                         || readers.get(q.name()).contains(p.name());
                 if (!connected) {
@@ -107,7 +120,7 @@ public final class Engine implements AutoCloseable {
             unconnected.put(p.name(), List.copyOf(others));
         }
         if (config.auditDependencies()) {
-            program.problems().forEach(p -> auditPending.add(p.name()));
+            this.program.problems().forEach(p -> auditPending.add(p.name()));
         }
     }
 
@@ -197,6 +210,9 @@ public final class Engine implements AutoCloseable {
                 for (String leaf : program.leaves()) {
                     step(states.get(leaf));
                 }
+                if (config.validateEvery() > 0 && globalStep % config.validateEvery() == 0) {
+                    validate(globalStep);
+                }
                 listeners.forEach(l -> l.onGlobalStep(this, globalStep));
                 if (config.checkpointEvery() > 0
                         && (globalStep % config.checkpointEvery() == 0 || globalStep == config.iterations())) {
@@ -223,7 +239,24 @@ public final class Engine implements AutoCloseable {
                 checkpoint(config.checkpointFile());
             }
         }
+        if (config.validateEvery() > 0 && lastValidated != globalStep) {
+            validate(globalStep);
+        }
         listeners.forEach(l -> l.onRunEnd(this));
+    }
+
+    /** Validates every {@link Validating} problem and tells the listeners, then early stopping. */
+    private void validate(int step) {
+        lastValidated = step;
+        validating.forEach((name, problem) -> {
+            Map<String, Double> metrics = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(
+                    problem.validate()));
+            LOG.debug("{}: validation at global step {}: {}", name, step, metrics);
+            listeners.forEach(l -> l.onValidation(step, name, metrics));
+            if (earlyStopping != null) {
+                earlyStopping.onValidation(step, name, metrics);
+            }
+        });
     }
 
     /**

@@ -1,9 +1,14 @@
 package org.betty4j.runtime.engine;
 
-import org.betty4j.runtime.internal.Threads;
-
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import org.betty4j.runtime.hypergrad.HypergradConfig;
+import org.betty4j.runtime.internal.Threads;
+import org.betty4j.runtime.problem.Validating;
 
 /** Run-wide settings. Built with {@link #builder()}; every option has a sensible default. */
 public final class EngineConfig {
@@ -22,12 +27,18 @@ public final class EngineConfig {
     private final java.nio.file.Path resumeFrom;
     private final boolean auditDependencies;
     private final int threads;
+    private final int validateEvery;
+    private final EarlyStopping earlyStopping;
+    private final Map<String, HypergradConfig> hypergrad;
 
     private final ai.djl.ndarray.types.DataType computeType;
     private final java.util.function.Supplier<org.betty4j.runtime.optim.LossScaler> lossScaling;
 
     private EngineConfig(Builder b) {
         this.threads = b.threads;
+        this.validateEvery = b.validateEvery;
+        this.earlyStopping = b.earlyStopping;
+        this.hypergrad = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b.hypergrad));
         this.computeType = b.computeType;
         this.lossScaling = b.lossScaling;
         this.iterations = b.iterations;
@@ -43,6 +54,71 @@ public final class EngineConfig {
         this.checkpointFile = b.checkpointFile;
         this.resumeFrom = b.resumeFrom;
         this.auditDependencies = b.auditDependencies;
+    }
+
+    /**
+     * Validate every problem that implements {@link Validating} every this many global steps
+     * and after the last one (0: never); see {@link EngineListener#onValidation}.
+     */
+    public int validateEvery() {
+        return validateEvery;
+    }
+
+    /** The early stopping rule the engine applies to validations, if any. */
+    public Optional<EarlyStopping> earlyStopping() {
+        return Optional.ofNullable(earlyStopping);
+    }
+
+    /** Run-time hypergradient methods by problem name, replacing the programs' own (in the order given). */
+    public Map<String, HypergradConfig> hypergrad() {
+        return hypergrad;
+    }
+
+    /**
+     * The program an engine with this configuration runs: {@code program} with the
+     * {@link #hypergrad()} methods in place of its problems' own (a copy; the same problems,
+     * edges and paths), after checking that the settings can take effect on it. The engine's
+     * constructor calls this; so does the command line before a run, for its checks and
+     * {@code --graph}. Applying it to its own result changes nothing.
+     *
+     * @throws IllegalArgumentException naming the setting, the problem and the value when a
+     *     method names no problem of {@code program} or a problem on no backpropagation path, when
+     *     validations are asked for but no problem implements {@link Validating}, or when early
+     *     stopping watches a problem that does not
+     */
+    public Program applyTo(Program program) {
+        List<String> names = program.problems().stream().map(ProblemNode::name).toList();
+        List<String> validating = program.problems().stream().filter(p -> p.trainable() instanceof Validating)
+                .map(ProblemNode::name).toList();
+        if (validateEvery > 0 && validating.isEmpty()) {
+            throw new IllegalArgumentException("validating every " + validateEvery + " global steps (--validate-every,"
+                    + " optValidateEvery) has no effect: no problem of program " + program.name() + " implements "
+                    + Validating.class.getName());
+        }
+        if (earlyStopping != null && !validating.contains(earlyStopping.problem())) {
+            throw new IllegalArgumentException("early stopping " + earlyStopping + ": program " + program.name()
+                    + " has no problem '" + earlyStopping.problem() + "' that implements "
+                    + Validating.class.getSimpleName() + (validating.isEmpty() ? " (none does)"
+                    : "; these do: " + String.join(", ", validating)));
+        }
+        if (hypergrad.isEmpty()) {
+            return program;
+        }
+        Set<String> differentiated = program.differentiatedThrough();
+        Program.Builder copy = program.toBuilder();
+        hypergrad.forEach((name, method) -> {
+            String setting = "hypergradient method " + name + "=" + method;
+            if (!names.contains(name)) {
+                throw new IllegalArgumentException(setting + ": program " + program.name() + " has no problem named '"
+                        + name + "'; its problems are " + String.join(", ", names));
+            }
+            if (!differentiated.contains(name)) {
+                throw new IllegalArgumentException(setting + ": " + name + " lies on no backpropagation path (no upper"
+                        + " problem differentiates through it), so a method for it would have no effect");
+            }
+            copy.replace(program.problem(name).toBuilder().optHypergrad(method).build());
+        });
+        return copy.build();
     }
 
     /**
@@ -280,6 +356,40 @@ public final class EngineConfig {
         }
 
         private int threads;
+        private int validateEvery;
+        private EarlyStopping earlyStopping;
+        private final Map<String, HypergradConfig> hypergrad = new LinkedHashMap<>();
+
+        /**
+         * Validates every problem that implements {@link Validating} every {@code everyGlobalSteps}
+         * global steps and after the last (default 0: never); the metrics go to
+         * {@link EngineListener#onValidation} and to early stopping.
+         */
+        public Builder optValidateEvery(int everyGlobalSteps) {
+            if (everyGlobalSteps < 0) {
+                throw new IllegalArgumentException("validation interval must be 0 (never) or more global steps, got "
+                        + everyGlobalSteps);
+            }
+            this.validateEvery = everyGlobalSteps;
+            return this;
+        }
+
+        /** Stops the run when a validation metric stops improving; needs {@link #optValidateEvery}. */
+        public Builder optEarlyStopping(EarlyStopping rule) {
+            this.earlyStopping = Objects.requireNonNull(rule, "rule");
+            return this;
+        }
+
+        /**
+         * Runs {@code problem} with the hypergradient method {@code method} instead of the one
+         * its {@code @Hypergrad} (or the default) gives; {@code problem} must lie on a
+         * backpropagation path. The method's settings are checked by {@link HypergradConfig}
+         * (the rule catalogue) and, when the engine is built, by the method itself.
+         */
+        public Builder optHypergrad(String problem, HypergradConfig method) {
+            hypergrad.put(Objects.requireNonNull(problem, "problem"), Objects.requireNonNull(method, "method"));
+            return this;
+        }
 
         /**
          * libtorch's CPU threads for the run, intra-op, inter-op and OpenMP alike (default 0:
@@ -294,6 +404,10 @@ public final class EngineConfig {
         }
 
         public EngineConfig build() {
+            if (earlyStopping != null && validateEvery == 0) {
+                throw new IllegalArgumentException("early stopping " + earlyStopping + " needs validations: add"
+                        + " --validate-every N (optValidateEvery)");
+            }
             ai.djl.ndarray.types.DataType fp32 = ai.djl.ndarray.types.DataType.FLOAT32;
             if (computeType != fp32 && dataType != fp32) {
                 throw new IllegalArgumentException("mixed precision (" + computeType.name() + " compute) keeps FLOAT32 "

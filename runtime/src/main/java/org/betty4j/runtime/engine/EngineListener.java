@@ -1,5 +1,6 @@
 package org.betty4j.runtime.engine;
 
+import java.util.Map;
 import org.betty4j.runtime.problem.Cost;
 
 /**
@@ -24,6 +25,18 @@ public interface EngineListener {
 
     /** After every leaf has stepped once (and every upper that became ready). */
     default void onGlobalStep(Engine engine, int globalStep) {}
+
+    /**
+     * After a problem that implements {@link org.betty4j.runtime.problem.Validating} was
+     * validated: every {@link EngineConfig#validateEvery()} global steps (after the step's
+     * problem steps, before {@link #onGlobalStep}) and once more before {@link #onRunEnd} unless
+     * the last step was just validated.
+     *
+     * @param globalStep the global step after which the problem was validated
+     * @param problem the problem's name
+     * @param metrics metric name to value, sorted by name
+     */
+    default void onValidation(int globalStep, String problem, Map<String, Double> metrics) {}
 
     /** After the last global step, before the problems' managers are closed. */
     default void onRunEnd(Engine engine) {}

@@ -31,7 +31,7 @@ import org.betty4j.runtime.problem.Cost;
  * resumed from a checkpoint: lines after the checkpoint's step are dropped first, so every step
  * appears once.
  */
-public final class MetricsFile implements EngineListener, ValidationListener, AutoCloseable {
+public final class MetricsFile implements EngineListener, AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 

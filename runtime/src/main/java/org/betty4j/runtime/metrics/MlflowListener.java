@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * or copies them when the run's artifact location is a local directory ({@code file:}). Any
  * other artifact store is refused when the run starts, before any training.
  */
-public final class MlflowListener implements EngineListener, ValidationListener, AutoCloseable {
+public final class MlflowListener implements EngineListener, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(MlflowListener.class);
     /** MLflow's limits per {@code runs/log-batch} request. */

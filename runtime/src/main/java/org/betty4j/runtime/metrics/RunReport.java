@@ -28,7 +28,7 @@ import org.betty4j.runtime.problem.Cost;
  * <p>Numbers are written as the metrics file writes them (shortest round-trip decimal; a
  * non-finite value as {@code NaN}/{@code Infinity}), so the page's numbers equal the file's.
  */
-public final class RunReport implements EngineListener, ValidationListener {
+public final class RunReport implements EngineListener {
 
     private record Step(String problem, int globalStep, int localStep, double loss, Map<String, Double> metrics) {}
 

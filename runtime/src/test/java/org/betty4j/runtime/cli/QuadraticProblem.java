@@ -14,6 +14,7 @@ import org.betty4j.runtime.problem.Cost;
 import org.betty4j.runtime.problem.ParameterLists;
 import org.betty4j.runtime.problem.ProblemContext;
 import org.betty4j.runtime.problem.Trainable;
+import org.betty4j.runtime.problem.Validating;
 
 /**
  * One float64 scalar {@code w}, cost {@code (w - target)²}, plain SGD: after k steps with

@@ -24,6 +24,7 @@ import org.betty4j.runtime.problem.Cost;
 import org.betty4j.runtime.problem.ParameterLists;
 import org.betty4j.runtime.problem.ProblemContext;
 import org.betty4j.runtime.problem.Trainable;
+import org.betty4j.runtime.problem.Validating;
 
 /**
  * A small bilevel program every hypergradient method can differentiate, with state a

@@ -1,4 +1,4 @@
-package org.betty4j.runtime.metrics;
+package org.betty4j.runtime.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -16,7 +16,7 @@ class EarlyStoppingTest {
     private final List<String> stops = new ArrayList<>();
 
     /** Feeds Net.loss values at global steps 1, 2, ...; returns the step at which stop was requested, or -1. */
-    private int feed(EarlyStopping stopping, double... values) {
+    private int feed(EarlyStopping.Watch stopping, double... values) {
         for (int i = 0; i < values.length; i++) {
             stopping.onValidation(i + 1, "Net", Map.of("loss", values[i], "other", 0.0));
             if (!stops.isEmpty()) {
@@ -28,7 +28,7 @@ class EarlyStoppingTest {
 
     @Test
     void minStopsAfterPatienceValidationsWithoutImprovement() {
-        EarlyStopping stopping = EarlyStopping.parse("Net.loss:min:2", stops::add);
+        EarlyStopping.Watch stopping = EarlyStopping.parse("Net.loss:min:2").watch(stops::add);
         // best 3.0 at step 2; 3.5 and 3.0 (equal is no improvement) are the two bad validations
         assertEquals(4, feed(stopping, 4.0, 3.0, 3.5, 3.0, 1.0));
         assertEquals(3.0, stopping.best());
@@ -40,7 +40,7 @@ class EarlyStoppingTest {
 
     @Test
     void anImprovementResetsThePatience() {
-        EarlyStopping stopping = EarlyStopping.parse("Net.loss:min:2", stops::add);
+        EarlyStopping.Watch stopping = EarlyStopping.parse("Net.loss:min:2").watch(stops::add);
         assertEquals(-1, feed(stopping, 5.0, 6.0, 4.0, 4.5, 3.0, 3.1));
         assertFalse(stopping.stopped());
         assertEquals(3.0, stopping.best());
@@ -48,14 +48,14 @@ class EarlyStoppingTest {
 
     @Test
     void maxTreatsHigherAsBetter() {
-        EarlyStopping stopping = EarlyStopping.parse("Net.loss:MAX:1", stops::add);
+        EarlyStopping.Watch stopping = EarlyStopping.parse("Net.loss:MAX:1").watch(stops::add);
         assertEquals(3, feed(stopping, 0.1, 0.2, 0.15, 0.9));
         assertEquals(0.2, stopping.best());
     }
 
     @Test
     void stopIsRequestedOnceAndOtherProblemsAreIgnored() {
-        EarlyStopping stopping = new EarlyStopping("Net", "loss", EarlyStopping.Goal.MIN, 1, stops::add);
+        EarlyStopping.Watch stopping = new EarlyStopping("Net", "loss", EarlyStopping.Goal.MIN, 1).watch(stops::add);
         stopping.onValidation(1, "Other", Map.of("x", 1.0)); // no 'loss' but not watched: ignored
         stopping.onValidation(1, "Net", Map.of("loss", 1.0));
         stopping.onValidation(2, "Net", Map.of("loss", 2.0));
@@ -65,7 +65,7 @@ class EarlyStoppingTest {
 
     @Test
     void aMissingOrNanMetricIsAnErrorNamingIt() {
-        EarlyStopping stopping = EarlyStopping.parse("Net.accuracy:max:3", stops::add);
+        EarlyStopping.Watch stopping = EarlyStopping.parse("Net.accuracy:max:3").watch(stops::add);
         IllegalStateException missing = assertThrows(IllegalStateException.class,
                 () -> stopping.onValidation(7, "Net", Map.of("loss", 1.0)));
         assertTrue(missing.getMessage().contains("Net.validate() returned no metric 'accuracy' at global step 7"),
@@ -86,7 +86,7 @@ class EarlyStoppingTest {
 
     private void assertParseError(String spec, String message) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> EarlyStopping.parse(spec, stops::add));
+                () -> EarlyStopping.parse(spec));
         assertTrue(e.getMessage().contains(message), e.getMessage());
     }
 }
