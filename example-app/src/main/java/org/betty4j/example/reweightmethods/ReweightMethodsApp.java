@@ -49,7 +49,7 @@ public final class ReweightMethodsApp implements Callable<Integer> {
     @Option(names = "--steps", description = "Global steps per run (default: ${DEFAULT-VALUE}).")
     int steps = 400;
 
-    @Option(names = "--results", paramLabel = "DIR", description = "Write DIR/RESULTS.md.")
+    @Option(names = "--results", paramLabel = "DIR", description = "Write DIR/RESULTS.md and DIR/accuracy-per-seed.png.")
     Path results;
 
     private final PrintWriter out;
@@ -112,8 +112,24 @@ public final class ReweightMethodsApp implements Callable<Integer> {
                     Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"), System.getProperty("os.arch"),
                     System.getProperty("java.version")));
             out.println("wrote " + results.resolve("RESULTS.md"));
+            plot(runs, labels, results.resolve("accuracy-per-seed.png"));
+            out.println("wrote " + results.resolve("accuracy-per-seed.png"));
         }
         return 0;
+    }
+
+    /** Test accuracy per seed, one series per program that ran (a method the runtime stopped has none). */
+    static void plot(List<Run> runs, List<String> labels, Path file) {
+        org.betty4j.example.report.LinePlot plot = new org.betty4j.example.report.LinePlot(
+                "Meta-Weight-Net with each hypergradient method", "seed", "test accuracy (%)");
+        for (String label : labels) {
+            List<Run> ok = runs.stream().filter(r -> r.label().equals(label) && !Double.isNaN(r.accuracy())).toList();
+            if (!ok.isEmpty()) {
+                plot.add(label, ok.stream().mapToDouble(r -> r.seed()).toArray(),
+                        ok.stream().mapToDouble(Run::accuracy).toArray());
+            }
+        }
+        plot.save(file);
     }
 
     /**

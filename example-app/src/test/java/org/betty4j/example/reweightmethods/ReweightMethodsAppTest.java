@@ -24,6 +24,8 @@ class ReweightMethodsAppTest {
         for (String row : new String[] {"| baseline |", "| AID_NEUMANN |", "| ITD_RMAD |"}) {
             assertTrue(md.contains(row), md);
         }
+        byte[] png = Files.readAllBytes(dir.resolve("accuracy-per-seed.png"));
+        assertTrue(png.length > 1000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', "a PNG plot");
         // 30 steps of the MLP on the long-tailed set: far above the 10% of chance for every program
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("test accuracy (\\d+\\.\\d+)%").matcher(out.toString());
         int runs = 0;
