@@ -23,8 +23,18 @@ public final class Machine {
         } catch (IOException | RuntimeException e) {
             // not Linux: keep "unknown CPU"
         }
-        return String.format(Locale.ROOT, "%s, %d cores visible to the JVM, %s %s, Java %s, CPU only", cpu,
+        return String.format(Locale.ROOT, "%s, %d cores visible to the JVM, %s %s, Java %s, CPU only%s", cpu,
                 Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"),
-                System.getProperty("os.arch"), System.getProperty("java.version"));
+                System.getProperty("os.arch"), System.getProperty("java.version"), load());
+    }
+
+    /** ", load average X (1 min) at the end", read from /proc/loadavg; empty where there is none. */
+    private static String load() {
+        try {
+            String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return ", load average " + fields[0] + " (1 min) when written";
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
     }
 }

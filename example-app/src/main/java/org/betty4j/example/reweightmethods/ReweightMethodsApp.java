@@ -107,10 +107,9 @@ public final class ReweightMethodsApp implements Callable<Integer> {
             Files.createDirectories(results);
             Files.writeString(results.resolve("RESULTS.md"), "# Data reweighting (Meta-Weight-Net) with each hypergradient method\n\n"
                     + "Written by `ReweightMethodsApp" + (args.isEmpty() ? "" : " " + String.join(" ", args)) + "`.\n\n"
-                    + table + String.format(Locale.ROOT, "%nWall time %.0f s; %d cores seen by the JVM, %s %s, Java %s;"
-                            + " timings measured on a shared, loaded machine.%n", wall,
-                    Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"), System.getProperty("os.arch"),
-                    System.getProperty("java.version")));
+                    + table + String.format(Locale.ROOT, "%nWall time %.0f s; %s. Timings move with the load of the"
+                            + " machine; the accuracies do not (the same seed gives the same numbers on one machine).%n",
+                    wall, org.betty4j.example.report.Machine.describe()));
             out.println("wrote " + results.resolve("RESULTS.md"));
             plot(runs, labels, results.resolve("accuracy-per-seed.png"));
             out.println("wrote " + results.resolve("accuracy-per-seed.png"));
