@@ -125,7 +125,7 @@ public final class ReweightMethodsApp implements Callable<Integer> {
             List<Run> ok = runs.stream().filter(r -> r.label().equals(label) && !Double.isNaN(r.accuracy())).toList();
             if (!ok.isEmpty()) {
                 plot.add(label, ok.stream().mapToDouble(r -> r.seed()).toArray(),
-                        ok.stream().mapToDouble(Run::accuracy).toArray());
+                        ok.stream().mapToDouble(r -> 100 * r.accuracy()).toArray());
             }
         }
         plot.save(file);
