@@ -72,7 +72,8 @@ public final class NoisyLabelsApp implements Callable<Integer> {
     @Option(names = "--data-dir", paramLabel = "DIR", description = "Full Fashion-MNIST IDX files (default: the embedded subset).")
     String dataDir;
 
-    @Option(names = "--no-progress", description = "No progress bar; one line per run only.")
+    @Option(names = "--no-progress", description = "No progress bar even on a terminal (elsewhere, e.g. under"
+            + " Maven or in CI, there is none: a loss line every 1000 steps and one line per run).")
     boolean noProgress;
 
     @Option(names = "--results", paramLabel = "DIR", description = "Also write DIR/RESULTS.md and PNG plots.")
@@ -138,7 +139,8 @@ public final class NoisyLabelsApp implements Callable<Integer> {
             out.printf(Locale.ROOT, "%n== seed %d: %d training images, %.1f%% labels wrong, meta %d, test %d ==%n",
                     seed, sets.train().count(), 100 * sets.noiseFraction(), sets.meta().count(), sets.test().count());
             for (Variant v : variants) {
-                Result r = NoisyStudy.run(v, seed, new Settings(steps, evalEvery, method, unroll, warmup, seeded), !noProgress);
+                Result r = NoisyStudy.run(v, seed, new Settings(steps, evalEvery, method, unroll, warmup, seeded),
+                        !noProgress && System.console() != null);
                 all.add(r);
                 out.printf(Locale.ROOT, "%-17s seed %d: last-third test acc %.2f%%, final %.2f%%, noise fitted %.1f%%,"
                                 + " %.1f s  %s%n", v.label(), seed, 100 * r.lastThird(), 100 * r.finalAccuracy(),

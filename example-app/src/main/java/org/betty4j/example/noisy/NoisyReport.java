@@ -59,9 +59,7 @@ final class NoisyReport {
     }
 
     static String machine() {
-        return String.format(Locale.ROOT, "%d cores seen by the JVM, %s %s, Java %s; wall times measured on a shared,"
-                        + " loaded machine", Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"),
-                System.getProperty("os.arch"), System.getProperty("java.version"));
+        return org.betty4j.example.report.Machine.describe() + "; wall times move with the machine's load";
     }
 
     static void write(Path dir, String setting, List<Result> all, List<Variant> variants, List<Long> seeds, double wall,

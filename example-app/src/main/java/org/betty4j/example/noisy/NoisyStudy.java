@@ -95,8 +95,10 @@ public final class NoisyStudy {
         double[] fitted = new double[1];
         String[] learned = {""};
         long t0 = System.nanoTime();
+        // a bar where someone watches a terminal; elsewhere (a pipe, a CI log) a loss line per
+        // problem every 1000 steps instead
         EngineConfig config = EngineConfig.builder().optIterations(settings.steps()).optSeed(seed)
-                .optProgressBar(progressBar).optOptions(options).build();
+                .optProgressBar(progressBar).optLogEvery(progressBar ? 0 : 1000).optOptions(options).build();
         try (Engine engine = new Engine(program, config)) {
             engine.addListener(new EngineListener() {
                 @Override

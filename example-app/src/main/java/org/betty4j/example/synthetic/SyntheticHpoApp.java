@@ -193,9 +193,8 @@ public final class SyntheticHpoApp implements Callable<Integer> {
         save(dir.resolve("convergence-vs-time.png"), traces, true);
         String md = "# Synthetic hyperparameter optimization: hypergradient methods against a known optimum\n\n"
                 + "Written by `SyntheticHpoApp" + (args.isEmpty() ? "" : " " + String.join(" ", args)) + "`.\n\n"
-                + table + String.format(Locale.ROOT, "%nWall time %.0f s; %d cores seen by the JVM, %s %s, Java %s;"
-                        + " timings measured on a shared, loaded machine.%n%n", wall, Runtime.getRuntime().availableProcessors(),
-                System.getProperty("os.name"), System.getProperty("os.arch"), System.getProperty("java.version"))
+                + table + String.format(Locale.ROOT, "%nWall time %.0f s; %s. Timings move with the load of the"
+                        + " machine.%n%n", wall, org.betty4j.example.report.Machine.describe())
                 + "![against steps](convergence-vs-steps.png)\n\n![against wall time](convergence-vs-time.png)\n";
         Files.writeString(dir.resolve("RESULTS.md"), md);
     }
