@@ -274,7 +274,7 @@ public final class DartsApp implements Callable<Integer> {
             md.append('\n');
         }
         md.append(String.format(Locale.ROOT, "%nWall time per seed: search %s s, retraining of the three architectures "
-                + "%s s; whole run %.0f s. Machine: %s. Measured under load (other jobs shared the cores).%n",
+                + "%s s; whole run %.0f s. Machine: %s.%n",
                 SeedStats.perSeed(searchSeconds, 0), SeedStats.perSeed(retrainSeconds, 0), totalSeconds,
                 Machine.describe()));
         Files.createDirectories(out);
@@ -282,19 +282,7 @@ public final class DartsApp implements Callable<Integer> {
         LinePlot plot = new LinePlot("Search: architecture's validation loss (moving average of 20 steps)", "search step",
                 "validation cross-entropy");
         for (int s = 0; s < n; s++) {
-            double[] c = validationCurves.get(s);
-            int window = Math.min(20, c.length);
-            double[] x = new double[c.length - window + 1];
-            double[] y = new double[x.length];
-            for (int i = 0; i < x.length; i++) {
-                double sum = 0;
-                for (int j = i; j < i + window; j++) {
-                    sum += c[j];
-                }
-                x[i] = i + window;
-                y[i] = sum / window;
-            }
-            plot.add("seed " + seeds.get(s), x, y);
+            plot.addMovingAverage("seed " + seeds.get(s), validationCurves.get(s), 20);
         }
         plot.save(out.resolve("search-validation-loss.png"));
         log.println();

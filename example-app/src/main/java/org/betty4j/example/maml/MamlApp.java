@@ -232,7 +232,7 @@ public final class MamlApp implements Callable<Integer> {
                     + "reset) + finetune on %d of %d seeds.%n", SPLITS[split], wins, n, winsPre, n));
         }
         md.append(String.format(Locale.ROOT, "%nWall time per seed (meta-training, pretraining and evaluation): %s s; "
-                + "whole run %.0f s. Machine: %s. Measured under load (other jobs shared the cores).%n",
+                + "whole run %.0f s. Machine: %s.%n",
                 SeedStats.perSeed(seconds, 0), totalSeconds, Machine.describe()));
         Files.createDirectories(out);
         Files.writeString(out.resolve("results.md"), md.toString());
@@ -262,19 +262,7 @@ public final class MamlApp implements Callable<Integer> {
         LinePlot meta = new LinePlot("Meta-training: query loss after adaptation (moving average of 50 tasks)",
                 "meta-training task", "query cross-entropy");
         for (int s = 0; s < n; s++) {
-            double[] c = metaCurves.get(s);
-            int window = Math.min(50, c.length);
-            double[] tx = new double[c.length - window + 1];
-            double[] ty = new double[tx.length];
-            for (int i = 0; i < tx.length; i++) {
-                double sum = 0;
-                for (int j = i; j < i + window; j++) {
-                    sum += c[j];
-                }
-                tx[i] = i + window;
-                ty[i] = sum / window;
-            }
-            meta.add("seed " + seeds.get(s), tx, ty);
+            meta.addMovingAverage("seed " + seeds.get(s), metaCurves.get(s), 50);
         }
         meta.save(out.resolve("meta-training.png"));
         log.println();

@@ -222,8 +222,8 @@ public final class PretrainApp implements Callable<Integer> {
             meanWeights[c] = SeedStats.mean(v);
             md.append(String.format(Locale.ROOT, " %.3f |", meanWeights[c]));
         }
-        md.append(String.format(Locale.ROOT, "%n%nWhole run %.0f s. Machine: %s. Measured under load (other jobs shared "
-                + "the cores).%n", totalSeconds, Machine.describe()));
+        md.append(String.format(Locale.ROOT, "%n%nWhole run %.0f s. Machine: %s.%n", totalSeconds,
+                Machine.describe()));
         Files.createDirectories(out);
         Files.writeString(out.resolve("results.md"), md.toString());
 

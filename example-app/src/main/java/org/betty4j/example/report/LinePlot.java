@@ -43,6 +43,25 @@ public final class LinePlot {
         return this;
     }
 
+    /**
+     * The moving average over {@code window} points of a curve sampled at 1, 2, ...; x is the
+     * last point of each window (the whole curve when it is shorter than the window).
+     */
+    public LinePlot addMovingAverage(String name, double[] values, int window) {
+        int w = Math.min(window, values.length);
+        double[] x = new double[values.length - w + 1];
+        double[] y = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            double sum = 0;
+            for (int j = i; j < i + w; j++) {
+                sum += values[j];
+            }
+            x[i] = i + w;
+            y[i] = sum / w;
+        }
+        return add(name, x, y);
+    }
+
     /** Writes the chart as {@code file} (a .png name), creating its directory. */
     public void save(Path file) {
         XYChart chart = new XYChartBuilder().width(800).height(500).title(title).xAxisTitle(xLabel)
