@@ -74,10 +74,8 @@ public final class Engine implements AutoCloseable {
     private final Map<String, BestResponseJacobian> methods = new LinkedHashMap<>();
     private final ReverseAccumulation accumulation;
     /** For each problem, the other problems its annotations do not connect it to. */
-    private final Map<String, List<String>> unconnected = new LinkedHashMap<>();
     /** Problems whose next step audits their cost's dependencies. */
-    private final java.util.Set<String> auditPending = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    private long auditNanos;
+    private final DependencyAudit audit;
     /** Problems that implement Validating, in execution order. */
     private final Map<String, Validating> validating = new LinkedHashMap<>();
     /** The run's early stopping, or null. */
@@ -108,19 +106,9 @@ public final class Engine implements AutoCloseable {
         this.program.lowerToUpper().forEach(e -> lowers.get(e.to()).add(e.from()));
         this.program.upperToLower().forEach(e -> readers.get(e.from()).add(e.to()));
         this.accumulation = new ReverseAccumulation(lowers, readers);
-        for (ProblemNode p : this.program.problems()) {
-            List<String> others = new ArrayList<>();
-            for (ProblemNode q : this.program.problems()) {
-                boolean connected = q == p || lowers.get(p.name()).contains(q.name())
-                        || readers.get(q.name()).contains(p.name());
-                if (!connected) {
-                    others.add(q.name());
-                }
-            }
-            unconnected.put(p.name(), List.copyOf(others));
-        }
+        this.audit = new DependencyAudit(this.program, lowers, readers);
         if (config.auditDependencies()) {
-            this.program.problems().forEach(p -> auditPending.add(p.name()));
+            audit.requestAll();
         }
     }
 
@@ -176,12 +164,12 @@ public final class Engine implements AutoCloseable {
      * something new (e.g. from a listener). The audit reuses the step's loss: it changes no result.
      */
     public void requestDependencyAudit() {
-        program.problems().forEach(p -> auditPending.add(p.name()));
+        audit.requestAll();
     }
 
     /** Time spent in dependency audits so far. */
     public java.time.Duration dependencyAuditTime() {
-        return java.time.Duration.ofNanos(auditNanos);
+        return java.time.Duration.ofNanos(audit.nanos());
     }
 
     /** Arrays the engine's managers hold right now (for leak checks). */
@@ -483,14 +471,7 @@ public final class Engine implements AutoCloseable {
             NDList grads;
             try (GradientCollector recording = root.getEngine().newGradientCollector()) {
                 cost = evaluate(problem);
-                if (auditPending.remove(node.name())) {
-                    auditDependencies(problem, cost.loss());
-                    if (auditPending.isEmpty()) {
-                        LOG.info("{}: dependency audit passed: every cost reads only the problems its annotations "
-                                + "connect it to ({} ms in audits so far)", program.name(),
-                                String.format("%.1f", auditNanos / 1e6));
-                    }
-                }
+                audit.checkIfDue(problem, cost.loss(), states, globalStep);
                 Map<String, Double> diagnostics = new java.util.TreeMap<>();
                 // under loss scaling every term is linear in the loss, hypergradients included
                 grads = gradient(problem, problem.scaler == null ? cost.loss() : cost.loss().mul(problem.scaler.scale()),
@@ -538,70 +519,6 @@ public final class Engine implements AutoCloseable {
             problem.skippedSteps++;
             warnOnce("skipped non-finite update of " + problem.node.name(), "skipped the update: {}", e.getMessage());
         }
-    }
-
-    /**
-     * Checks that {@code loss}, {@code problem}'s cost, has a zero gradient with respect to the
-     * parameters of every problem its annotations do not connect it to. A read whose gradient
-     * happens to be exactly zero at this step is not seen; nothing else is reported falsely.
-     */
-    private void auditDependencies(ProblemState problem, NDArray loss) {
-        List<String> others = unconnected.get(problem.node.name());
-        if (others.isEmpty()) {
-            return;
-        }
-        long start = System.nanoTime();
-        NDList inputs = new NDList();
-        others.forEach(o -> inputs.addAll(states.get(o).params));
-        NDList grads = Autograd.get().grad(loss, inputs, false);
-        int at = 0;
-        for (String other : others) {
-            ProblemState read = states.get(other);
-            for (int i = 0; i < read.params.size(); i++) {
-                try (NDArray nonZero = grads.get(at + i).countNonzero()) {
-                    if (nonZero.getLong() > 0) {
-                        throw undeclared(problem, read, read.paramNames.get(i));
-                    }
-                }
-            }
-            at += read.params.size();
-        }
-        long took = System.nanoTime() - start;
-        auditNanos += took;
-        LOG.debug("{}: dependency audit at local step {}: the cost reads no parameters of {} ({} ms)",
-                problem.node.name(), problem.localSteps, others, String.format("%.2f", took / 1e6));
-    }
-
-    private UndeclaredDependencyException undeclared(ProblemState problem, ProblemState read, String parameter) {
-        ProblemNode cost = problem.node;
-        ProblemNode other = read.node;
-        String costClass = className(cost);
-        String readClass = className(other);
-        String readType = readClass.equals(other.name()) ? readClass : readClass + " (problem " + other.name() + ")";
-        String target = costClass.equals(cost.name()) ? costClass : costClass + " (problem " + cost.name() + ")";
-        String field = Character.toLowerCase(readClass.charAt(0)) + readClass.substring(1);
-        String fix;
-        if (other.level() > cost.level()) {
-            fix = "add `@Upper " + readClass + " " + field + ";` to " + target + ", for " + readType
-                    + " is at level " + other.level() + " above " + cost.name() + " at level " + cost.level();
-        } else if (other.level() < cost.level()) {
-            fix = "add `@Lower " + readClass + " " + field + ";` to " + target + ", for " + readType
-                    + " is at level " + other.level() + " below " + cost.name() + " at level " + cost.level();
-        } else {
-            fix = cost.name() + " and " + other.name() + " are both at level " + cost.level()
-                    + ", and a cost can use only problems at other levels: move one of them to another level and "
-                    + "connect them with @Upper or @Lower, or stop reading " + other.name() + "'s parameters";
-        }
-        return new UndeclaredDependencyException(cost.name(), other.name(), cost.name() + ": the training step "
-                + "(cost) reads the parameters of " + other.name() + " (parameter '" + parameter + "' has a non-zero "
-                + "gradient at local step " + problem.localSteps + ", global step " + globalStep + "), but no "
-                + "annotation connects " + cost.name() + " to " + other.name() + ", so hypergradients would leave "
-                + "this dependency out without a warning. Fix: " + fix);
-    }
-
-    private static String className(ProblemNode node) {
-        String simple = node.trainable().getClass().getSimpleName();
-        return simple.isEmpty() ? node.name() : simple;
     }
 
     /** {@code problem} as the reverse accumulation sees it; its cost is evaluated on its last batch. */
