@@ -34,7 +34,10 @@ import org.betty4j.runtime.hypergrad.HypergradConfig;
  * round runs every case once, interleaved; medians over rounds are printed), {@code --only
  * NAME,...} (programs: baseline, mwn, hpo-aid_fd, hpo-aid_cg, hpo-aid_neumann, hpo-itd_rmad),
  * {@code --out FILE} (the Markdown table, default {@code target/benchmark.md}), {@code --snapshot DIR}
- * (where the class directories are copied for the children, default {@code target/bench-classes}).
+ * (where the class directories are copied for the children, default {@code target/bench-classes}),
+ * {@code --before DIR} (a source tree of an earlier version of the project, built with
+ * {@code test-compile}: its engine runs every case too, with this version's dependency jars, and
+ * the table adds its ms/step and the ratio of this engine to it, paired round by round).
  */
 public final class StepBenchmark {
 
@@ -69,6 +72,9 @@ public final class StepBenchmark {
         Path out = Path.of(opts.getOrDefault("out", "target/benchmark.md"));
         List<Case> cases = CASES.stream().filter(c -> only == null || only.contains(c.name)).toList();
         childClasspath = snapshot(Path.of(opts.getOrDefault("snapshot", "target/bench-classes")));
+        if (opts.containsKey("before")) {
+            beforeClasspath = earlierVersion(Path.of(opts.get("before")));
+        }
 
         // results.get(case/runner/threads) = one Result per round
         Map<String, List<Result>> results = new LinkedHashMap<>();
@@ -76,7 +82,14 @@ public final class StepBenchmark {
         for (int r = 0; r < rounds; r++) {
             for (Case c : cases) {
                 for (String t : threads) {
-                    for (String runner : c.hasFloor ? List.of("engine", "djl") : List.of("engine")) {
+                    List<String> runners = new ArrayList<>(List.of("engine"));
+                    if (beforeClasspath != null) {
+                        runners.add("before");
+                    }
+                    if (c.hasFloor) {
+                        runners.add("djl");
+                    }
+                    for (String runner : runners) {
                         Result res = runChild(c.name, runner, t);
                         results.computeIfAbsent(c.name + "/" + runner + "/" + t, k -> new ArrayList<>()).add(res);
                         System.err.printf(Locale.ROOT, "round %d %s %s threads=%s: %.3f ms/step, VmHWM %d MiB%n", r + 1,
@@ -102,9 +115,12 @@ public final class StepBenchmark {
                 + "%.2f after; %d round(s), medians over rounds (per-round values in brackets).%n%n",
                 Runtime.getRuntime().availableProcessors(), cpuModel(), System.getProperty("java.version"), load[0],
                 loadAfter[0], rounds));
+        boolean before = beforeClasspath != null;
         s.append("| program | threads | engine ms/step | DJL loop ms/step | engine / DJL loop | engine / engine at 1 thread"
-                + " | peak RSS engine / DJL loop (MiB) | RSS ratio | live NDArray MiB engine start→end (DJL loop) |\n");
-        s.append("|---|---|---|---|---|---|---|---|---|\n");
+                + " | peak RSS engine / DJL loop (MiB) | RSS ratio | live NDArray MiB engine start→end (DJL loop) |"
+                + (before ? " earlier engine ms/step | engine / earlier engine | peak RSS earlier engine (MiB) |" : "")
+                + "\n");
+        s.append("|---|---|---|---|---|---|---|---|---|").append(before ? "---|---|---|" : "").append('\n');
         for (Case c : cases) {
             for (String t : threads) {
                 List<Result> e = results.get(c.name + "/engine/" + t);
@@ -140,8 +156,18 @@ public final class StepBenchmark {
                     }
                     vsOne = fmt(r1);
                 }
-                s.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", c.label, t,
+                s.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |", c.label, t,
                         fmt(e, Result::msPerStep), dm, ratio, vsOne, rss, rssRatio, live));
+                if (before) {
+                    List<Result> b = results.get(c.name + "/before/" + t);
+                    double[] vsBefore = new double[e.size()];
+                    for (int i = 0; i < e.size(); i++) {
+                        vsBefore[i] = e.get(i).msPerStep / b.get(i).msPerStep;
+                    }
+                    s.append(String.format(Locale.ROOT, " %s | %s | %.0f |", fmt(b, Result::msPerStep), fmt(vsBefore),
+                            median(b.stream().mapToDouble(r -> r.peakKiB / 1024.0).toArray())));
+                }
+                s.append(System.lineSeparator());
                 if (Double.isNaN(em)) {
                     throw new IllegalStateException("no timing for " + c.name);
                 }
@@ -176,6 +202,32 @@ public final class StepBenchmark {
     private record Result(double msPerStep, long peakKiB, long liveStart, long liveEnd) {}
 
     private static String childClasspath;
+    /** The class path of the earlier version's children ({@code --before}), or null. */
+    private static String beforeClasspath;
+
+    /**
+     * The earlier version's class directories (its example-app test and main classes, runtime and
+     * annotations) ahead of this version's dependency jars: both versions use the same DJL and
+     * libtorch, so the ratio measures the project's code only.
+     */
+    private static String earlierVersion(Path tree) {
+        List<String> entries = new ArrayList<>();
+        for (String dir : List.of("example-app/target/test-classes", "example-app/target/classes",
+                "runtime/target/classes", "annotations/target/classes")) {
+            Path p = tree.resolve(dir).toAbsolutePath();
+            if (!Files.isDirectory(p)) {
+                throw new IllegalArgumentException("--before " + tree + ": no " + dir + "; build that tree first with "
+                        + "mvn -B -q -pl example-app -am test-compile");
+            }
+            entries.add(p.toString());
+        }
+        for (String entry : childClasspath.split(java.io.File.pathSeparator)) {
+            if (!Files.isDirectory(Path.of(entry))) {
+                entries.add(entry);
+            }
+        }
+        return String.join(java.io.File.pathSeparator, entries);
+    }
 
     /**
      * The class path for the children, with every class directory copied under {@code dir}
@@ -218,8 +270,9 @@ public final class StepBenchmark {
             cmd.add("-Dai.djl.pytorch.num_threads=" + n);
             cmd.add("-Dai.djl.pytorch.num_interop_threads=" + n);
         }
-        cmd.addAll(List.of("-cp", childClasspath, StepBenchmark.class.getName(), "--child",
-                program, runner, threads));
+        // the earlier version runs its own engine: its child protocol is the same
+        cmd.addAll(List.of("-cp", runner.equals("before") ? beforeClasspath : childClasspath,
+                StepBenchmark.class.getName(), "--child", program, runner.equals("before") ? "engine" : runner, threads));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         if (threads.equals("default")) {
             // what a user gets: nothing inherited from the shell that runs the benchmark
