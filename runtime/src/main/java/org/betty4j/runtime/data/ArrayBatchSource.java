@@ -29,9 +29,9 @@ import java.util.Random;
  *
  * <p>Cost per batch: without shuffling a batch is a contiguous range of rows, copied with one
  * slice and one copy per array (no index array, no gather). With shuffling the epoch's
- * permutation is sent to the arrays' device once per epoch (an index array held by the source,
- * in a sub-manager of the features' manager) and each batch slices it and gathers its rows, so
- * no batch copies indices from Java.
+ * permutation is sent to the arrays' device once per epoch (one int64 index array of the data's
+ * length, held by the source in a manager of its own and replaced each epoch) and each batch
+ * slices it and gathers its rows, so no batch copies indices from Java.
  *
  * <pre>{@code
  * BatchSource train = ArrayBatchSource.builder(x, y).optBatchSize(100).optSeed(1).build();
@@ -121,7 +121,9 @@ public final class ArrayBatchSource implements BatchSource {
     private NDArray deviceOrder() {
         if (orderOnDevice == null) {
             if (orderManager == null) {
-                orderManager = features.getManager().newSubManager();
+                // A manager of the source's own: the features' manager may be a step's manager the
+                // features are temporarily attached to, which closes at the end of the step.
+                orderManager = features.getManager().getEngine().newBaseManager(features.getDevice());
             }
             long[] indices = new long[size];
             for (int k = 0; k < size; k++) {

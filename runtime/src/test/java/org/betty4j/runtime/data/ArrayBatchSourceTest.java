@@ -314,6 +314,24 @@ class ArrayBatchSourceTest {
     }
 
     @Test
+    void batchesStayValidWhenEachStepTemporarilyAttachesTheData() {
+        // what a training loop does: each step's manager temporarily owns every array of the
+        // caller's manager, and closing the step hands them back
+        for (boolean shuffle : new boolean[] {true, false}) {
+            ArrayBatchSource source = ArrayBatchSource.builder(features, labels).optBatchSize(4).optSeed(2)
+                    .optShuffle(shuffle).build();
+            List<long[]> expected = referenceBatches(2, shuffle, 4, false, 8);
+            for (int b = 0; b < 8; b++) {
+                try (NDManager step = manager.newSubManager()) {
+                    step.tempAttachAll(manager.getManagedArrays().toArray(new NDArray[0]));
+                    assertArrayEquals(expected.get(b), nextIds(source, step), "shuffle=" + shuffle + ", batch " + b);
+                }
+            }
+            assertSame(manager, features.getManager());
+        }
+    }
+
+    @Test
     void invalidSettingsAreRejectedWithTheValue() {
         IllegalArgumentException zero = assertThrows(IllegalArgumentException.class,
                 () -> ArrayBatchSource.builder(features, labels).optBatchSize(0).build());
