@@ -81,9 +81,10 @@ public final class ArrayBatchSource implements BatchSource {
         NDArray target;
         try {
             if (shuffle) {
-                NDArray index = deviceOrder().get(batchManager, new NDIndex(start + ":" + end));
-                data = features.get(batchManager, new NDIndex("{}", index));
-                target = labels.get(batchManager, new NDIndex("{}", index));
+                NDArray index = deviceOrder().get(batchManager, new NDIndex().addSliceDim(start, end));
+                NDIndex rows = new NDIndex("{}", index);
+                data = features.get(batchManager, rows);
+                target = labels.get(batchManager, rows);
                 index.close();
             } else {
                 data = rows(features, start, end, batchManager);
@@ -111,7 +112,7 @@ public final class ArrayBatchSource implements BatchSource {
             copy.attach(batchManager);
             return copy;
         }
-        NDArray view = array.get(batchManager, new NDIndex(start + ":" + end));
+        NDArray view = array.get(batchManager, new NDIndex().addSliceDim(start, end));
         NDArray copy = view.duplicate();
         view.close();
         return copy;
