@@ -37,7 +37,10 @@ import org.betty4j.runtime.hypergrad.HypergradConfig;
  * (where the class directories are copied for the children, default {@code target/bench-classes}),
  * {@code --before DIR} (a source tree of an earlier version of the project, built with
  * {@code test-compile}: its engine runs every case too, with this version's dependency jars, and
- * the table adds its ms/step and the ratio of this engine to it, paired round by round).
+ * the table adds its ms/step and the ratio of this engine to it, paired round by round),
+ * {@code --jvm "OPTIONS"} (JVM options of every child, engine and DJL loop alike; default
+ * {@value #CHILD_JVM_DEFAULT}, the generated main's default in the archetype's exec configuration;
+ * {@code none} for no options).
  */
 public final class StepBenchmark {
 
@@ -51,6 +54,16 @@ public final class StepBenchmark {
             new Case("hpo-aid_cg", "HPO, AID_CG (3 it.)", 1500, 300, 100, true),
             new Case("hpo-aid_neumann", "HPO, AID_NEUMANN (3 it.)", 1500, 300, 100, true),
             new Case("hpo-itd_rmad", "HPO, ITD_RMAD", 1500, 300, 100, false));
+
+    /**
+     * The child JVMs' default options: a young generation of at most 16 MiB. Arrays live in
+     * libtorch's memory; the Java heap holds only their small wrappers, and without a cap G1
+     * grows the young generation to hundreds of MiB, so the resident heap follows how much
+     * short-lived garbage a run makes rather than what it keeps.
+     */
+    static final String CHILD_JVM_DEFAULT = "-XX:MaxNewSize=16m";
+
+    private static List<String> childJvmOptions = List.of(CHILD_JVM_DEFAULT);
 
     private StepBenchmark() {}
 
@@ -71,6 +84,8 @@ public final class StepBenchmark {
         List<String> only = opts.containsKey("only") ? List.of(opts.get("only").split(",")) : null;
         Path out = Path.of(opts.getOrDefault("out", "target/benchmark.md"));
         List<Case> cases = CASES.stream().filter(c -> only == null || only.contains(c.name)).toList();
+        String jvm = opts.getOrDefault("jvm", CHILD_JVM_DEFAULT).trim();
+        childJvmOptions = jvm.isEmpty() || jvm.equals("none") ? List.of() : List.of(jvm.split("\\s+"));
         childClasspath = snapshot(Path.of(opts.getOrDefault("snapshot", "target/bench-classes")));
         if (opts.containsKey("before")) {
             beforeClasspath = earlierVersion(Path.of(opts.get("before")));
@@ -112,9 +127,10 @@ public final class StepBenchmark {
             double[] load, double[] loadAfter) {
         StringBuilder s = new StringBuilder();
         s.append(String.format(Locale.ROOT, "Machine: %d cores seen by the JVM, %s, Java %s; load average %.2f before, "
-                + "%.2f after; %d round(s), medians over rounds (per-round values in brackets).%n%n",
+                + "%.2f after; %d round(s), medians over rounds (per-round values in brackets); JVM options of every "
+                + "child: %s.%n%n",
                 Runtime.getRuntime().availableProcessors(), cpuModel(), System.getProperty("java.version"), load[0],
-                loadAfter[0], rounds));
+                loadAfter[0], rounds, childJvmOptions.isEmpty() ? "none" : "`" + String.join(" ", childJvmOptions) + "`"));
         boolean before = beforeClasspath != null;
         s.append("| program | threads | engine ms/step | DJL loop ms/step | engine / DJL loop | engine / engine at 1 thread"
                 + " | peak RSS engine / DJL loop (MiB) | RSS ratio | live NDArray MiB engine start→end (DJL loop) |"
@@ -263,6 +279,7 @@ public final class StepBenchmark {
             InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(childJvmOptions); // the same for the engine and the DJL loop
         cmd.add("-Dai.djl.offline=true");
         cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
         if (!threads.equals("default")) {

@@ -21,9 +21,17 @@ import java.util.Random;
  * {@code optDropLast(true)}), and each new epoch is reshuffled. The order depends only on the
  * seed.
  *
- * <p>The source keeps references to the caller's arrays (they stay in the caller's manager);
- * each batch holds copies in a fresh sub-manager of the {@code parent} passed to
- * {@link #next(NDManager)}, so closing the batch frees them.
+ * <p>The source keeps references to the caller's arrays (they stay in the caller's manager and
+ * must not change while the source is used). Each batch holds its own copies of its rows, in a
+ * fresh sub-manager of the {@code parent} passed to {@link #next(NDManager)}: closing the batch
+ * frees them, and modifying a batch's arrays in place changes neither the caller's arrays nor
+ * later batches.
+ *
+ * <p>Cost per batch: without shuffling a batch is a contiguous range of rows, copied with one
+ * slice and one copy per array (no index array, no gather). With shuffling the epoch's
+ * permutation is sent to the arrays' device once per epoch (one int64 index array of the data's
+ * length, held by the source in a manager of its own and replaced each epoch) and each batch
+ * slices it and gathers its rows, so no batch copies indices from Java.
  *
  * <pre>{@code
  * BatchSource train = ArrayBatchSource.builder(x, y).optBatchSize(100).optSeed(1).build();
@@ -42,6 +50,9 @@ public final class ArrayBatchSource implements BatchSource {
     private final int[] order;
     private int position;
     private int epoch;
+    /** The current epoch's order on the features' device, made on first use in the epoch. */
+    private NDManager orderManager;
+    private NDArray orderOnDevice;
 
     private ArrayBatchSource(Builder b) {
         this.features = b.features;
@@ -62,19 +73,23 @@ public final class ArrayBatchSource implements BatchSource {
 
     @Override
     public Batch next(NDManager parent) {
+        int start = position;
         int end = Math.min(position + batchSize, size);
-        long[] indices = new long[end - position];
-        for (int k = 0; k < indices.length; k++) {
-            indices[k] = order[position + k];
-        }
         long progress = position / batchSize;
         NDManager batchManager = parent.newSubManager();
         NDArray data;
         NDArray target;
-        try (NDManager scratch = batchManager.newSubManager()) {
-            NDArray index = scratch.create(indices);
-            data = features.get(batchManager, new NDIndex("{}", index));
-            target = labels.get(batchManager, new NDIndex("{}", index));
+        try {
+            if (shuffle) {
+                NDArray index = deviceOrder().get(batchManager, new NDIndex().addSliceDim(start, end));
+                NDIndex rows = new NDIndex("{}", index);
+                data = features.get(batchManager, rows);
+                target = labels.get(batchManager, rows);
+                index.close();
+            } else {
+                data = rows(features, start, end, batchManager);
+                target = rows(labels, start, end, batchManager);
+            }
         } catch (RuntimeException e) {
             batchManager.close();
             throw e;
@@ -83,8 +98,49 @@ public final class ArrayBatchSource implements BatchSource {
         data.attach(batchManager);
         target.attach(batchManager);
         advance(end);
-        return new Batch(batchManager, new NDList(data), new NDList(target), indices.length,
+        return new Batch(batchManager, new NDList(data), new NDList(target), end - start,
                 null, null, progress, batchesPerEpoch());
+    }
+
+    /**
+     * Rows {@code start..end} of {@code array} as a copy of their own: the slice is a view of the
+     * caller's array, so the batch gets a copy and the view is freed at once.
+     */
+    private NDArray rows(NDArray array, int start, int end, NDManager batchManager) {
+        if (start == 0 && end == size) {
+            NDArray copy = array.duplicate();
+            copy.attach(batchManager);
+            return copy;
+        }
+        NDArray view = array.get(batchManager, new NDIndex().addSliceDim(start, end));
+        NDArray copy = view.duplicate();
+        view.close();
+        return copy;
+    }
+
+    /** The epoch's order as an int64 array on the features' device, sent once per epoch. */
+    private NDArray deviceOrder() {
+        if (orderOnDevice == null) {
+            if (orderManager == null) {
+                // A manager of the source's own: the features' manager may be a step's manager the
+                // features are temporarily attached to, which closes at the end of the step.
+                orderManager = features.getManager().getEngine().newBaseManager(features.getDevice());
+            }
+            long[] indices = new long[size];
+            for (int k = 0; k < size; k++) {
+                indices[k] = order[k];
+            }
+            orderOnDevice = orderManager.create(indices);
+        }
+        return orderOnDevice;
+    }
+
+    /** Drops the device copy of the order; the next batch sends the current order again. */
+    private void forgetDeviceOrder() {
+        if (orderOnDevice != null) {
+            orderOnDevice.close();
+            orderOnDevice = null;
+        }
     }
 
     @Override
@@ -120,6 +176,7 @@ public final class ArrayBatchSource implements BatchSource {
             position = in.readInt();
             epoch = in.readInt();
             random = (Random) in.readObject();
+            forgetDeviceOrder();
         } catch (IOException | ClassNotFoundException | ClassCastException e) {
             throw new IllegalStateException("corrupt batch-source state in checkpoint: " + e.getMessage(), e);
         }
@@ -154,6 +211,7 @@ public final class ArrayBatchSource implements BatchSource {
         if (!shuffle) {
             return;
         }
+        forgetDeviceOrder();
         for (int i = order.length - 1; i > 0; i--) {
             int j = random.nextInt(i + 1);
             int t = order[i];

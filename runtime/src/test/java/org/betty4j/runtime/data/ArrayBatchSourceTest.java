@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -180,6 +181,154 @@ class ArrayBatchSourceTest {
         // the caller's arrays stay where the caller put them, untouched
         assertSame(manager, features.getManager());
         assertEquals(45f, features.get(":, 0").sum().getFloat(), 0f);
+    }
+
+    /**
+     * The order a source must produce, written out independently: epoch after epoch, a
+     * Fisher-Yates shuffle of the previous epoch's order with {@code new Random(seed)} (the
+     * identity without shuffling), cut into batches, the last partial one kept or dropped.
+     */
+    private static List<long[]> referenceBatches(long seed, boolean shuffle, int batchSize, boolean dropLast,
+            int batches) {
+        Random random = new Random(seed);
+        int[] order = new int[N];
+        for (int i = 0; i < N; i++) {
+            order[i] = i;
+        }
+        List<long[]> out = new ArrayList<>();
+        while (out.size() < batches) {
+            if (shuffle) {
+                for (int i = N - 1; i > 0; i--) {
+                    int j = random.nextInt(i + 1);
+                    int t = order[i];
+                    order[i] = order[j];
+                    order[j] = t;
+                }
+            }
+            int usable = dropLast ? N - N % batchSize : N;
+            for (int start = 0; start < usable && out.size() < batches; start += batchSize) {
+                int end = Math.min(start + batchSize, usable);
+                long[] ids = new long[end - start];
+                for (int k = 0; k < ids.length; k++) {
+                    ids[k] = order[start + k];
+                }
+                out.add(ids);
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void batchesFollowTheReferenceOrderAcrossEpochs() {
+        for (boolean shuffle : new boolean[] {true, false}) {
+            for (boolean dropLast : new boolean[] {false, true}) {
+                for (int batchSize : new int[] {3, 4, N}) {
+                    ArrayBatchSource source = ArrayBatchSource.builder(features, labels).optBatchSize(batchSize)
+                            .optSeed(11).optShuffle(shuffle).optDropLast(dropLast).build();
+                    int batches = 3 * source.batchesPerEpoch() + 1;
+                    List<long[]> expected = referenceBatches(11, shuffle, batchSize, dropLast, batches);
+                    for (int b = 0; b < batches; b++) {
+                        assertArrayEquals(expected.get(b), nextIds(source, manager),
+                                "shuffle=" + shuffle + " dropLast=" + dropLast + " batch size " + batchSize
+                                        + ", batch " + b);
+                    }
+                    assertEquals(batches / source.batchesPerEpoch(), source.epoch());
+                }
+            }
+        }
+    }
+
+    @Test
+    void restoredSourceContinuesWithTheSameBatches() {
+        for (boolean shuffle : new boolean[] {true, false}) {
+            // positions: mid-epoch, and exactly at an epoch boundary (the order is reshuffled there)
+            for (int served : new int[] {2, 3, 7}) {
+                ArrayBatchSource original = ArrayBatchSource.builder(features, labels).optBatchSize(4).optSeed(5)
+                        .optShuffle(shuffle).build();
+                epochOrder(original, manager, served);
+                byte[] state = original.saveState();
+                List<Long> continued = epochOrder(original, manager, 7);
+                ArrayBatchSource restored = ArrayBatchSource.builder(features, labels).optBatchSize(4).optSeed(5)
+                        .optShuffle(shuffle).build();
+                epochOrder(restored, manager, 1); // a position of its own, overwritten by the restore
+                restored.restoreState(state);
+                assertEquals(continued, epochOrder(restored, manager, 7), "shuffle=" + shuffle + " after " + served);
+                List<long[]> reference = referenceBatches(5, shuffle, 4, false, served + 7);
+                List<Long> expected = new ArrayList<>();
+                for (long[] ids : reference.subList(served, served + 7)) {
+                    for (long id : ids) {
+                        expected.add(id);
+                    }
+                }
+                assertEquals(expected, continued);
+            }
+        }
+    }
+
+    @Test
+    void modifyingABatchInPlaceChangesNeitherTheDataNorLaterBatches() {
+        for (boolean shuffle : new boolean[] {true, false}) {
+            for (int batchSize : new int[] {4, N}) {
+                ArrayBatchSource source = ArrayBatchSource.builder(features, labels).optBatchSize(batchSize)
+                        .optSeed(9).optShuffle(shuffle).build();
+                for (int b = 0; b < 2 * source.batchesPerEpoch(); b++) {
+                    try (Batch batch = source.next(manager)) {
+                        batch.getData().head().muli(0).subi(7);
+                        batch.getLabels().head().muli(0);
+                    }
+                }
+                // nextIds checks every row against its label: all still the caller's values
+                List<long[]> expected = referenceBatches(9, shuffle, batchSize, false, 3 * source.batchesPerEpoch());
+                for (int b = 2 * source.batchesPerEpoch(); b < expected.size(); b++) {
+                    assertArrayEquals(expected.get(b), nextIds(source, manager));
+                }
+                assertEquals(45f, features.get(":, 0").sum().getFloat(), 0f);
+                assertEquals(45L, labels.sum().getLong());
+            }
+        }
+    }
+
+    @Test
+    void unshuffledAndWholeSetBatchesAreFreedOnCloseToo() {
+        for (int batchSize : new int[] {4, N}) {
+            ArrayBatchSource source = ArrayBatchSource.builder(features, labels).optBatchSize(batchSize)
+                    .optShuffle(false).build();
+            try (NDManager parent = manager.newSubManager()) {
+                int before = parent.getManagedArrays().size();
+                for (int b = 0; b < 5; b++) {
+                    Batch batch = source.next(parent);
+                    NDArray x = batch.getData().head();
+                    NDArray y = batch.getLabels().head();
+                    assertSame(batch.getManager(), x.getManager());
+                    assertSame(batch.getManager(), y.getManager());
+                    assertEquals(2, batch.getManager().getManagedArrays().size(), "only the batch's two arrays");
+                    batch.close();
+                    assertEquals(before, parent.getManagedArrays().size());
+                    assertTrue(x.isReleased() && y.isReleased(), "batch array still alive after close");
+                }
+            }
+            assertTrue(!features.isReleased() && !labels.isReleased());
+            assertSame(manager, features.getManager());
+            assertSame(manager, labels.getManager());
+        }
+    }
+
+    @Test
+    void batchesStayValidWhenEachStepTemporarilyAttachesTheData() {
+        // what a training loop does: each step's manager temporarily owns every array of the
+        // caller's manager, and closing the step hands them back
+        for (boolean shuffle : new boolean[] {true, false}) {
+            ArrayBatchSource source = ArrayBatchSource.builder(features, labels).optBatchSize(4).optSeed(2)
+                    .optShuffle(shuffle).build();
+            List<long[]> expected = referenceBatches(2, shuffle, 4, false, 8);
+            for (int b = 0; b < 8; b++) {
+                try (NDManager step = manager.newSubManager()) {
+                    step.tempAttachAll(manager.getManagedArrays().toArray(new NDArray[0]));
+                    assertArrayEquals(expected.get(b), nextIds(source, step), "shuffle=" + shuffle + ", batch " + b);
+                }
+            }
+            assertSame(manager, features.getManager());
+        }
     }
 
     @Test
