@@ -78,15 +78,11 @@ public final class Autograd {
             throw new IllegalArgumentException("grad needs a scalar output, got shape " + scalar.getShape()
                     + "; reduce it first (sum or mean) or use vjp with a seed vector");
         }
-        if (createGraph) {
-            try (NDArray seed = scalar.onesLike()) {
-                return vjp(new NDList(scalar), inputs, new NDList(seed), true);
-            }
-        }
         checkInputs(inputs);
         // the seed of ones is left to libtorch (it makes the same ones_like tensor)
         try (IValue outputs = IValue.listFrom((PtNDArray) scalar); IValue in = tensorList(inputs)) {
-            return call(TorchScriptGradModule.GRAD, new NDList(scalar), inputs, outputs, in, trueFlag);
+            return call(TorchScriptGradModule.GRAD, new NDList(scalar), inputs, outputs, in, trueFlag,
+                    createGraph ? trueFlag : falseFlag);
         }
     }
 

@@ -12,7 +12,7 @@ import java.util.zip.ZipOutputStream;
 
 /**
  * Writes the tiny TorchScript archive that gives Java {@code torch.autograd.grad}: a module
- * whose methods {@code grad_of_scalars(outputs, inputs, retain_graph)} and
+ * whose methods {@code grad_of_scalars(outputs, inputs, retain_graph, create_graph)} and
  * {@code vjp(outputs, inputs, grad_outputs, retain_graph, create_graph)} return the gradients
  * instead of accumulating them into {@code .grad}. See runtime/AUTOGRAD.md for why
  * (DJL's {@code backward(create_graph)} leaks through a reference cycle in {@code .grad}).
@@ -40,8 +40,9 @@ final class TorchScriptGradModule {
             "  def " + GRAD + "(self: __torch__." + CLASS_NAME + ",",
             "    outputs: List[Tensor],",
             "    inputs: List[Tensor],",
-            "    retain_graph: bool) -> List[Tensor]:",
-            "    grads = torch.autograd.grad(outputs, inputs, None, retain_graph, False, True)",
+            "    retain_graph: bool,",
+            "    create_graph: bool) -> List[Tensor]:",
+            "    grads = torch.autograd.grad(outputs, inputs, None, retain_graph, create_graph, True)",
             "    result = annotate(List[Tensor], [])",
             "    for i in range(len(inputs)):",
             "      g = grads[i]",

@@ -19,7 +19,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * The facade's first-order path ({@link Autograd#grad} without a graph): the same bits as the
+ * The facade's gradient of a scalar ({@link Autograd#grad}, seeded by libtorch): the same bits as the
  * explicit-seed path, as the facade's earlier named-list form and as DJL's backward, the closed
  * form within float rounding, and no state left behind: no {@code .grad} on any leaf (also not
  * on a second problem's parameter the cost reads), no arrays, no resident memory.
@@ -106,6 +106,26 @@ class FirstOrderGradientTest {
                         GradientPaths.namedFacade(w.pow(3).sum(), new NDList(w)).get(0).toDoubleArray(), 0.0);
                 assertArrayEquals(expected, GradientPaths.djlBackward(w.pow(3).sum(), new NDList(w), new NDList(w),
                         false).get(0).toDoubleArray(), 0.0);
+            }
+        }
+    }
+
+    @Test
+    void gradientWithGraphGivesTheSameHessianProductAsAnExplicitSeed() {
+        try (NDManager m = ClosedArrayBuffers.retaining(NDManager.newBaseManager())) {
+            NDArray w = m.create(new float[] {0.5f, -1.5f, 2f});
+            NDArray v = m.create(new float[] {1f, 0.25f, -3f});
+            w.setRequiresGradient(true);
+            try (GradMode on = GradMode.enabled()) {
+                NDArray f = w.pow(3).sum().add(w.prod());
+                NDList implicit = Autograd.get().grad(f, new NDList(w), true);
+                NDList explicit = Autograd.get().vjp(new NDList(f), new NDList(w), new NDList(f.onesLike()), true);
+                float[] hvImplicit = Autograd.get().hvp(implicit, new NDList(w), new NDList(v), false).get(0)
+                        .toFloatArray();
+                float[] hvExplicit = Autograd.get().hvp(explicit, new NDList(w), new NDList(v), false).get(0)
+                        .toFloatArray();
+                assertArrayEquals(explicit.get(0).toFloatArray(), implicit.get(0).toFloatArray(), 0f);
+                assertArrayEquals(hvExplicit, hvImplicit, 0f);
             }
         }
     }

@@ -20,16 +20,23 @@ import org.betty4j.runtime.autograd.GradientPaths;
 
 /**
  * Per-call cost of single operations the engine issues every step, in microseconds (median of
- * interleaved rounds, warm-up excluded, one thread): a gradient through DJL's own backward and
- * through the runtime's autograd facade, on a tiny problem ({@code (p·p).sum()}, p ∈ R^20) and
- * on an MLP 784-256-10 step (batch 100); and the non-finite check of the gradients of that MLP,
- * element-wise (isInfinite, isNaN, logicalOr, any per array) against the fused form the engine
- * uses (one sum per array, stacked, read once). Not a test: run it with
+ * interleaved rounds, warm-up excluded, one thread; wall time and the calling thread's CPU time,
+ * which other load on the machine disturbs less): a first-order gradient of three costs (a tiny
+ * {@code (p·p).sum()}, p ∈ R^20; the logistic-regression HPO inner cost, 500×20, whose graph also
+ * reaches a second problem's λ; an MLP 784-256-10 cross-entropy, batch 100), each as the forward
+ * alone and the forward plus the gradient through DJL's backward (result copied out of
+ * {@code .grad}, then {@code .grad} zeroed), through the facade's earlier named-list form
+ * ({@code IValueUtils.forward}), through {@link Autograd#grad} as the engine calls it, through
+ * {@link Autograd#vjp} with an explicit seed, and with TorchScript's graph executor optimization
+ * off; and the non-finite check of the MLP's gradients, element-wise (isInfinite, isNaN,
+ * logicalOr, any per array) against the fused form (one sum per array, stacked, read once).
+ * Arguments: rounds (default 30), then optionally a text the operations' names must contain.
+ * Not a test: run it with
  *
  * <pre>
- * mvn -B -q -pl runtime -am test-compile &amp;&amp; cd runtime &amp;&amp; mvn -B -q -o exec:exec -Dexec.executable=java \
+ * mvn -B -q -o -pl runtime -am test-compile &amp;&amp; cd runtime &amp;&amp; mvn -B -q -o exec:exec -Dexec.executable=java \
  *   -Dexec.classpathScope=test -Dexec.args="-Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 \
- *   -Dai.djl.pytorch.num_interop_threads=1 -cp %classpath org.betty4j.runtime.bench.OpBenchmark"
+ *   -Dai.djl.pytorch.num_interop_threads=1 -cp %classpath org.betty4j.runtime.bench.OpBenchmark 100"
  * </pre>
  */
 public final class OpBenchmark {
