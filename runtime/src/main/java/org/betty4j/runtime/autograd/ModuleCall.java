@@ -61,28 +61,30 @@ final class ModuleCall {
      * caller's to close.
      */
     PtNDArray[] tensors(String method, PtNDManager manager, IValue... args) {
+        try (IValue out = run(method, args)) {
+            return out.toTensorArray(manager);
+        }
+    }
+
+    /** As {@link #tensors}, for a method that returns one tensor. */
+    PtNDArray tensor(String method, PtNDManager manager, IValue... args) {
+        try (IValue out = run(method, args)) {
+            return out.toTensor(manager);
+        }
+    }
+
+    private IValue run(String method, IValue... args) {
         long[] handles = new long[args.length];
         for (int i = 0; i < args.length; i++) {
             handles[i] = args[i].getHandle();
         }
-        long result;
         try {
-            result = (long) RUN_METHOD.invokeExact(module, method, handles, true, false);
+            long result = (long) RUN_METHOD.invokeExact(module, method, handles, true, false);
+            return (IValue) IVALUE_OF_HANDLE.invokeExact(result);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable e) {
             throw new IllegalStateException(e);
-        }
-        IValue out;
-        try {
-            out = (IValue) IVALUE_OF_HANDLE.invokeExact(result);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable e) {
-            throw new IllegalStateException(e);
-        }
-        try (out) {
-            return out.toTensorArray(manager);
         }
     }
 }
