@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The facade's gradient of a scalar ({@link Autograd#grad}, seeded by libtorch): the same bits as the
- * explicit-seed path, as the facade's earlier named-list form and as DJL's backward, the closed
+ * explicit-seed path, as the named-list call of the same operation and as DJL's backward, the closed
  * form within float rounding, and no state left behind: no {@code .grad} on any leaf (also not
  * on a second problem's parameter the cost reads), no arrays, no resident memory.
  */
@@ -75,7 +75,7 @@ class FirstOrderGradientTest {
                 djl = GradientPaths.djlBackward(hpoCost(x, y, w, lambda), new NDList(w), new NDList(w, lambda), false)
                         .get(0).toFloatArray();
             }
-            assertArrayEquals(named, facade, 0f, "facade vs its earlier named-list form");
+            assertArrayEquals(named, facade, 0f, "facade vs the named-list call");
             assertArrayEquals(seeded, facade, 0f, "seed by libtorch vs an explicit seed of ones");
             assertArrayEquals(djl, facade, 0f, "facade vs DJL backward");
             // closed form: xᵀ(σ(z) − y)/n + λ∘w, in double

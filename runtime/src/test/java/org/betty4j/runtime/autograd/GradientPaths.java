@@ -15,7 +15,7 @@ import java.nio.file.Path;
 
 /**
  * First-order gradient paths the facade is measured against (OpBenchmark) and checked against
- * (tests): DJL's own backward, and the facade's earlier form (one {@code forward} method called
+ * (tests): DJL's own backward, and the named-list call (one {@code forward} method called
  * through {@code IValueUtils.forward}, arrays packed into lists by their names, the
  * {@code create_graph} flag as a tensor, an explicit seed of ones).
  */
@@ -73,7 +73,7 @@ public final class GradientPaths {
         return result;
     }
 
-    /** The facade's earlier form: names, a flag tensor and a seed tensor per call. */
+    /** The named-list call: names, a flag tensor and a seed tensor per call. */
     public static NDList namedFacade(NDArray scalar, NDList inputs) {
         PtSymbolBlock module = namedModule();
         NDArray seed = scalar.onesLike();

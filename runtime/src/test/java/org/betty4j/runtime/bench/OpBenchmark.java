@@ -25,7 +25,7 @@ import org.betty4j.runtime.autograd.GradientPaths;
  * {@code (p·p).sum()}, p ∈ R^20; the logistic-regression HPO inner cost, 500×20, whose graph also
  * reaches a second problem's λ; an MLP 784-256-10 cross-entropy, batch 100), each as the forward
  * alone and the forward plus the gradient through DJL's backward (result copied out of
- * {@code .grad}, then {@code .grad} zeroed), through the facade's earlier named-list form
+ * {@code .grad}, then {@code .grad} zeroed), through the named-list call of the same operation
  * ({@code IValueUtils.forward}), through {@link Autograd#grad} as the engine calls it, through
  * {@link Autograd#vjp} with an explicit seed, and with TorchScript's graph executor optimization
  * off; and the non-finite check of the MLP's gradients, element-wise (isInfinite, isNaN,
