@@ -4,20 +4,16 @@ import ai.djl.engine.Engine;
 import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
-import ai.djl.pytorch.jni.IValueUtils;
+import ai.djl.pytorch.jni.IValue;
 import ai.djl.pytorch.jni.JniUtils;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.IdentityHashMap;
-import java.util.List;
-import java.util.Map;
 
 /**
  * The one autograd facade of the runtime: gradients, vector-Jacobian and Hessian-vector
@@ -38,10 +34,15 @@ public final class Autograd {
 
     private static Autograd instance;
 
-    private final PtSymbolBlock module;
+    private final ModuleCall module;
+
+    // flags passed to every call: constant, so created once (after the engine loaded libtorch)
+    // and kept for the process
+    private final IValue trueFlag = IValue.from(true);
+    private final IValue falseFlag = IValue.from(false);
 
     private Autograd(PtSymbolBlock module) {
-        this.module = module;
+        this.module = new ModuleCall(module);
     }
 
     /** The process-wide facade; the module is written and loaded on first use. */
@@ -70,64 +71,32 @@ public final class Autograd {
 
     /**
      * Gradient of a scalar with respect to {@code inputs}; inputs the scalar does not depend
-     * on get zeros.
+     * on get zeros. The graph is retained: the same scalar may be differentiated again.
      */
     public NDList grad(NDArray scalar, NDList inputs, boolean createGraph) {
         if (scalar.getShape().size() != 1) {
             throw new IllegalArgumentException("grad needs a scalar output, got shape " + scalar.getShape()
                     + "; reduce it first (sum or mean) or use vjp with a seed vector");
         }
-        try (NDArray seed = scalar.onesLike()) {
-            return vjp(new NDList(scalar), inputs, new NDList(seed), createGraph);
+        checkInputs(inputs);
+        // the seed of ones is left to libtorch (it makes the same ones_like tensor)
+        try (IValue outputs = IValue.listFrom((PtNDArray) scalar); IValue in = tensorList(inputs)) {
+            return call(TorchScriptGradModule.GRAD, new NDList(scalar), inputs, outputs, in, trueFlag,
+                    createGraph ? trueFlag : falseFlag);
         }
     }
 
     /**
      * The vector-Jacobian product {@code Σ_k seeds[k] · ∂outputs[k]/∂inputs}. With
-     * {@code createGraph} the result is itself differentiable.
+     * {@code createGraph} the result is itself differentiable. The graph is retained.
      */
     public NDList vjp(NDList outputs, NDList inputs, NDList seeds, boolean createGraph) {
         checkArguments(outputs, inputs, seeds);
-        // An array carries one name; an array in two lists is aliased by a detached-free copy.
-        IdentityHashMap<NDArray, String> savedNames = new IdentityHashMap<>();
-        List<NDArray> temporaries = new ArrayList<>();
-        NDList packed = new NDList(outputs.size() + inputs.size() + seeds.size() + 1);
-        for (NDArray in : inputs) {
-            savedNames.putIfAbsent(in, in.getName());
-        }
-        packList(packed, outputs, "outputs[]", savedNames, temporaries);
-        packList(packed, inputs, "inputs[]", null, temporaries);
-        packList(packed, seeds, "grad_outputs[]", savedNames, temporaries);
-        NDArray flag = outputs.get(0).getManager().create(createGraph);
-        temporaries.add(flag);
-        packed.add(flag);
-        try {
-            NDList result;
-            try {
-                result = IValueUtils.forward(module, packed, true);
-            } catch (EngineException e) {
-                if (String.valueOf(e.getMessage()).contains("does not require grad")) {
-                    // DJL offers no safe native check for a graph on a non-leaf, so libtorch tells us
-                    throw new IllegalStateException("the output (" + describe(outputs.get(0))
-                            + ") carries no gradient graph: it was computed with gradient recording off, or from "
-                            + "detached arrays only; compute the cost inside a GradientCollector from parameters "
-                            + "that require gradients", e);
-                }
-                throw e;
-            }
-            if (result.size() != inputs.size()) {
-                throw new IllegalStateException("autograd module returned " + result.size()
-                        + " gradients for " + inputs.size() + " inputs");
-            }
-            for (int i = 0; i < result.size(); i++) {
-                result.get(i).setName(null);
-            }
-            return result;
-        } finally {
-            for (Map.Entry<NDArray, String> e : savedNames.entrySet()) {
-                e.getKey().setName(e.getValue());
-            }
-            temporaries.forEach(NDArray::close);
+        try (IValue out = tensorList(outputs);
+                IValue in = tensorList(inputs);
+                IValue seed = tensorList(seeds)) {
+            return call(TorchScriptGradModule.VJP, outputs, inputs, out, in, seed, trueFlag,
+                    createGraph ? trueFlag : falseFlag);
         }
     }
 
@@ -140,26 +109,42 @@ public final class Autograd {
         return vjp(gradsWithGraph, inputs, v, createGraph);
     }
 
-    private static void packList(NDList packed, NDList list, String name,
-            IdentityHashMap<NDArray, String> savedNames, List<NDArray> temporaries) {
-        for (NDArray a : list) {
-            NDArray arg = a;
-            if (savedNames != null) {
-                if (savedNames.containsKey(a) && !name.equals(a.getName())) {
-                    // the same array is already in another list under another name: alias it
-                    arg = a.duplicate();
-                    temporaries.add(arg);
-                } else {
-                    savedNames.put(a, a.getName());
-                }
+    private NDList call(String method, NDList outputs, NDList inputs, IValue... args) {
+        PtNDArray[] result;
+        try {
+            result = module.tensors(method, (PtNDManager) outputs.get(0).getManager(), args);
+        } catch (EngineException e) {
+            String message = String.valueOf(e.getMessage());
+            if (message.contains("does not require grad and does not have a grad_fn")) {
+                // DJL offers no safe native check for a graph on a non-leaf, so libtorch tells us
+                throw new IllegalStateException("the output (" + describe(outputs.get(0))
+                        + ") carries no gradient graph: it was computed with gradient recording off, or from "
+                        + "detached arrays only; compute the cost inside a GradientCollector from parameters "
+                        + "that require gradients", e);
             }
-            arg.setName(name);
-            packed.add(arg);
+            if (message.contains("does not require grad")) {
+                // an input without gradients: found here, on failure only, to keep the call cheap
+                requireGradients(inputs);
+            }
+            throw e;
         }
+        if (result.length != inputs.size()) {
+            throw new IllegalStateException("autograd module returned " + result.length
+                    + " gradients for " + inputs.size() + " inputs");
+        }
+        return new NDList(result);
+    }
+
+    private static IValue tensorList(NDList arrays) {
+        PtNDArray[] tensors = new PtNDArray[arrays.size()];
+        for (int i = 0; i < tensors.length; i++) {
+            tensors[i] = (PtNDArray) arrays.get(i);
+        }
+        return IValue.listFrom(tensors);
     }
 
     private static void checkArguments(NDList outputs, NDList inputs, NDList seeds) {
-        if (outputs.isEmpty() || inputs.isEmpty()) {
+        if (outputs.isEmpty()) {
             throw new IllegalArgumentException("vjp needs at least one output and one input");
         }
         if (outputs.size() != seeds.size()) {
@@ -171,15 +156,46 @@ public final class Autograd {
                         + " but its seed " + seeds.get(i).getShape());
             }
         }
-        IdentityHashMap<NDArray, Boolean> seen = new IdentityHashMap<>();
+        checkInputs(inputs);
+    }
+
+    /** Checks that cost no native call; whether inputs require gradients is left to libtorch. */
+    private static void checkInputs(NDList inputs) {
+        if (inputs.isEmpty()) {
+            throw new IllegalArgumentException("vjp needs at least one output and one input");
+        }
         for (int i = 0; i < inputs.size(); i++) {
             NDArray in = inputs.get(i);
             if (!(in instanceof PtNDArray)) {
                 throw new IllegalArgumentException("input " + i + " is not a PyTorch array: " + in.getClass().getName());
             }
-            if (seen.put(in, Boolean.TRUE) != null) {
-                throw new IllegalArgumentException("input " + i + " (" + describe(in) + ") appears twice");
+        }
+        // identity, not equals: NDArray.equals compares contents
+        if (inputs.size() <= 16) {
+            for (int i = 1; i < inputs.size(); i++) {
+                for (int j = 0; j < i; j++) {
+                    if (inputs.get(j) == inputs.get(i)) {
+                        throw appearsTwice(i, inputs.get(i));
+                    }
+                }
             }
+        } else {
+            IdentityHashMap<NDArray, Boolean> seen = new IdentityHashMap<>();
+            for (int i = 0; i < inputs.size(); i++) {
+                if (seen.put(inputs.get(i), Boolean.TRUE) != null) {
+                    throw appearsTwice(i, inputs.get(i));
+                }
+            }
+        }
+    }
+
+    private static IllegalArgumentException appearsTwice(int i, NDArray in) {
+        return new IllegalArgumentException("input " + i + " (" + describe(in) + ") appears twice");
+    }
+
+    private static void requireGradients(NDList inputs) {
+        for (int i = 0; i < inputs.size(); i++) {
+            NDArray in = inputs.get(i);
             if (!JniUtils.requiresGrad((PtNDArray) in)) {
                 throw new IllegalArgumentException("input " + i + " (" + describe(in)
                         + ") does not require gradients; parameters must be initialized with gradients attached "

@@ -11,9 +11,10 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
+import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
-import ai.djl.pytorch.jni.IValueUtils;
+import ai.djl.pytorch.jni.IValue;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
@@ -21,7 +22,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -49,24 +49,29 @@ public final class MixedPrecision {
             "  __buffers__ = []",
             "  training : bool",
             "  def forward(self: __torch__." + CLASS_NAME + ", x: Tensor, weight: Tensor, bias: Tensor,"
-                    + " compute: Tensor) -> Tensor:",
-            "    t = int(compute)",
-            "    y = torch.linear(torch.to(x, t), torch.to(weight, t), torch.to(bias, t))",
+                    + " compute: int) -> Tensor:",
+            "    y = torch.linear(torch.to(x, compute), torch.to(weight, compute), torch.to(bias, compute))",
             "    return torch.to(y, " + FLOAT + ")",
             "");
 
-    private static PtSymbolBlock module;
+    private static ModuleCall module;
+    // the compute-type codes passed to every call, created once with the module
+    private static IValue bfloat16Code;
+    private static IValue halfCode;
 
     private MixedPrecision() {}
 
-    private static synchronized PtSymbolBlock module() {
+    private static synchronized ModuleCall module() {
         if (module == null) {
             PtNDManager system = (PtNDManager) Engine.getEngine("PyTorch").newBaseManager();
             try {
                 Path file = Files.createTempFile("betty4j-mixed-precision-", ".pt");
                 try {
                     TorchScriptGradModule.write(file, CLASS_NAME, CODE);
-                    module = JniUtils.loadModule(system, file, true, new String[0], new String[0], true);
+                    PtSymbolBlock block = JniUtils.loadModule(system, file, true, new String[0], new String[0], true);
+                    bfloat16Code = IValue.from((long) BFLOAT16);
+                    halfCode = IValue.from((long) HALF);
+                    module = new ModuleCall(block);
                 } finally {
                     Files.deleteIfExists(file);
                 }
@@ -107,19 +112,12 @@ public final class MixedPrecision {
         }
         NDManager m = x.getManager();
         NDArray b = bias == null ? m.zeros(new ai.djl.ndarray.types.Shape(weight.getShape().get(0))) : bias;
-        NDArray code = m.create(compute == DataType.BFLOAT16 ? BFLOAT16 : HALF);
-        List<NDArray> args = bias == null ? List.of(x, weight) : List.of(x, weight, b);
-        List<String> names = new ArrayList<>();
-        args.forEach(a -> names.add(a.getName()));
-        try {
-            // DJL packs named arrays into TorchScript lists and dicts: these are plain tensors
-            args.forEach(a -> a.setName(null));
-            return IValueUtils.forward(module(), new NDList(x, weight, b, code), true).singletonOrThrow();
-        } finally {
-            for (int i = 0; i < args.size(); i++) {
-                args.get(i).setName(names.get(i));
-            }
-            code.close();
+        ModuleCall call = module();
+        IValue code = compute == DataType.BFLOAT16 ? bfloat16Code : halfCode;
+        try (IValue xv = IValue.from((PtNDArray) x);
+                IValue wv = IValue.from((PtNDArray) weight);
+                IValue bv = IValue.from((PtNDArray) b)) {
+            return call.tensor("forward", (PtNDManager) m, xv, wv, bv, code);
         }
     }
 

@@ -12,7 +12,8 @@ import java.util.zip.ZipOutputStream;
 
 /**
  * Writes the tiny TorchScript archive that gives Java {@code torch.autograd.grad}: a module
- * whose {@code forward(outputs, inputs, grad_outputs, create_graph)} returns the gradients
+ * whose methods {@code grad_of_scalars(outputs, inputs, retain_graph, create_graph)} and
+ * {@code vjp(outputs, inputs, grad_outputs, retain_graph, create_graph)} return the gradients
  * instead of accumulating them into {@code .grad}. See runtime/AUTOGRAD.md for why
  * (DJL's {@code backward(create_graph)} leaks through a reference cycle in {@code .grad}).
  *
@@ -22,21 +23,44 @@ final class TorchScriptGradModule {
 
     static final String CLASS_NAME = "BettyAutogradGrad";
 
-    // TorchScript source as libtorch's importer reads it (typed, no imports).
+    /** The method for first-order gradients of scalars (seeds of ones, made by libtorch). */
+    static final String GRAD = "grad_of_scalars";
+
+    /** The method for vector-Jacobian products with explicit seeds, to any order. */
+    static final String VJP = "vjp";
+
+    // TorchScript source as libtorch's importer reads it (typed, no imports). The flags are plain
+    // bools so a call passes them as cached IValues; a seed left to libtorch (None) saves
+    // creating and packing one tensor per call.
     private static final String CODE = String.join("\n",
             "class " + CLASS_NAME + "(Module):",
             "  __parameters__ = []",
             "  __buffers__ = []",
             "  training : bool",
-            "  def forward(self: __torch__." + CLASS_NAME + ",",
+            "  def " + GRAD + "(self: __torch__." + CLASS_NAME + ",",
+            "    outputs: List[Tensor],",
+            "    inputs: List[Tensor],",
+            "    retain_graph: bool,",
+            "    create_graph: bool) -> List[Tensor]:",
+            "    grads = torch.autograd.grad(outputs, inputs, None, retain_graph, create_graph, True)",
+            "    result = annotate(List[Tensor], [])",
+            "    for i in range(len(inputs)):",
+            "      g = grads[i]",
+            "      if g is None:",
+            "        result.append(torch.zeros_like(inputs[i]))",
+            "      else:",
+            "        result.append(g)",
+            "    return result",
+            "  def " + VJP + "(self: __torch__." + CLASS_NAME + ",",
             "    outputs: List[Tensor],",
             "    inputs: List[Tensor],",
             "    grad_outputs: List[Tensor],",
-            "    create_graph: Tensor) -> List[Tensor]:",
+            "    retain_graph: bool,",
+            "    create_graph: bool) -> List[Tensor]:",
             "    seeds = annotate(List[Optional[Tensor]], [])",
-            "    for g in grad_outputs:",
-            "      seeds.append(g)",
-            "    grads = torch.autograd.grad(outputs, inputs, seeds, True, bool(create_graph), True)",
+            "    for s in grad_outputs:",
+            "      seeds.append(s)",
+            "    grads = torch.autograd.grad(outputs, inputs, seeds, retain_graph, create_graph, True)",
             "    result = annotate(List[Tensor], [])",
             "    for i in range(len(inputs)):",
             "      g = grads[i]",
