@@ -469,8 +469,17 @@ public final class Engine implements AutoCloseable {
         try (StepScope scope = new StepScope(root.newSubManager(), states.values())) {
             Cost cost;
             NDList grads;
+            // The loss is read to the host once, with the finite guard's sums: for a problem with
+            // no lowers computing its gradient changes nothing, so a non-finite loss is still
+            // reported before anything moves. A problem with lowers checks it first: its
+            // hypergradient perturbs the lowers' parameters by vectors a non-finite loss would
+            // make non-finite. So do an audited step, which reads the loss's dependencies, and a
+            // loss-scaled one, whose scaler learns from the gradient.
+            boolean lossChecked = !problem.ready.isEmpty() || problem.scaler != null || audit.isDue(node.name());
+            double loss;
             try (GradientCollector recording = root.getEngine().newGradientCollector()) {
-                cost = evaluate(problem);
+                cost = compute(problem, problem.lastBatch);
+                loss = lossChecked ? checkedScalar(problem, cost.loss()) : Double.NaN;
                 audit.checkIfDue(problem, cost.loss(), states, globalStep);
                 Map<String, Double> diagnostics = new java.util.TreeMap<>();
                 // under loss scaling every term is linear in the loss, hypergradients included
@@ -490,11 +499,15 @@ public final class Engine implements AutoCloseable {
                     problem.skippedSteps++;
                     LOG.debug("{}: local step {}: gradient overflowed at loss scale {}; update skipped, scale now {}",
                             node.name(), problem.localSteps, scale, problem.scaler.scale());
-                    report(problem, cost, notify);
+                    report(problem, cost, loss, notify);
                     return;
                 }
             }
-            checkFinite(problem, grads);
+            if (lossChecked) {
+                checkFinite(problem, grads);
+            } else {
+                loss = FiniteGuard.check(problem, cost.loss(), grads, globalStep, states);
+            }
             try (GradMode off = GradMode.disabled()) {
                 NDList update = problem.accumulate(grads, node.gradientAccumulation());
                 if (update != null) {
@@ -510,7 +523,7 @@ public final class Engine implements AutoCloseable {
                     u.requireComplete(problem.jacobian);
                 }
             }
-            report(problem, cost, notify);
+            report(problem, cost, loss, notify);
         } catch (NonFiniteValueException e) {
             if (!config.skipNonFinite()) {
                 throw e;
@@ -542,9 +555,8 @@ public final class Engine implements AutoCloseable {
         };
     }
 
-    /** Logs a step and tells the listeners. */
-    private void report(ProblemState problem, Cost cost, boolean notify) {
-        double loss = scalar(cost.loss());
+    /** Logs a step and tells the listeners; {@code loss} is the value of {@code cost}'s loss. */
+    private void report(ProblemState problem, Cost cost, double loss, boolean notify) {
         log(problem, loss, cost);
         if (notify) {
             for (EngineListener l : listeners) {
@@ -684,7 +696,11 @@ public final class Engine implements AutoCloseable {
         public void afterGradients() {
             part(0);
             problem.node.trainable().afterGradients(problem.params, update);
-            checkFinite(problem, update);
+            // without the hook and accumulation the update is the gradient the step checked,
+            // scaled by a finite factor at most (clipping)
+            if (problem.hasAfterGradients || problem.node.gradientAccumulation() > 1) {
+                checkFinite(problem, update);
+            }
         }
 
         @Override
@@ -724,6 +740,22 @@ public final class Engine implements AutoCloseable {
 
     /** The cost of {@code problem} on {@code batch}, checked to be a finite scalar. */
     private Cost evaluate(ProblemState problem, Batch batch) {
+        Cost cost = compute(problem, batch);
+        checkedScalar(problem, cost.loss());
+        return cost;
+    }
+
+    /** The value of {@code problem}'s loss {@code loss}, checked to be finite. */
+    private double checkedScalar(ProblemState problem, NDArray loss) {
+        double value = scalar(loss);
+        if (!Double.isFinite(value)) {
+            throw FiniteGuard.lossNotFinite(problem, value, globalStep, states);
+        }
+        return value;
+    }
+
+    /** The cost of {@code problem} on {@code batch}, checked to be a scalar (not yet to be finite). */
+    private Cost compute(ProblemState problem, Batch batch) {
         Cost cost = problem.node.costFunction().compute(batch);
         if (cost == null) {
             throw new IllegalStateException(problem.node.name() + ": the training step returned null at local step "
@@ -734,10 +766,6 @@ public final class Engine implements AutoCloseable {
             throw new IllegalStateException(problem.node.name() + ": the training step returned a loss of shape "
                     + loss.getShape() + " at local step " + problem.localSteps
                     + "; a loss must be a scalar: reduce it with mean() or sum()");
-        }
-        double value = scalar(loss);
-        if (!Double.isFinite(value)) {
-            throw FiniteGuard.lossNotFinite(problem, value, globalStep, states);
         }
         return cost;
     }
