@@ -63,6 +63,8 @@ public final class Engine implements AutoCloseable {
     private final EngineConfig config;
     private final List<EngineListener> listeners = new ArrayList<>();
     private final Map<String, ProblemState> states = new LinkedHashMap<>();
+    /** Reused by every step's scope to list the held arrays. */
+    private final List<NDArray> heldBuffer = new ArrayList<>();
     /** How often each once-only warning occurred (see warnOnce). */
     private final Map<String, Integer> warnings = new LinkedHashMap<>();
     private NDManager root;
@@ -466,7 +468,7 @@ public final class Engine implements AutoCloseable {
      */
     private void descend(ProblemState problem, boolean notify, boolean observed) {
         ProblemNode node = problem.node;
-        try (StepScope scope = new StepScope(root.newSubManager(), states.values())) {
+        try (StepScope scope = new StepScope(root.newSubManager(), states.values(), heldBuffer)) {
             Cost cost;
             NDList grads;
             // The loss is read to the host once, with the finite guard's sums: for a problem with
@@ -868,22 +870,81 @@ public final class Engine implements AutoCloseable {
     private static final class StepScope implements AutoCloseable {
         final NDManager manager;
 
-        StepScope(NDManager manager, Iterable<ProblemState> problems) {
+        StepScope(NDManager manager, Iterable<ProblemState> problems, List<NDArray> heldBuffer) {
             this.manager = manager;
             // the step's graphs may use arrays closed during the step (DJL's scalar operands)
             ClosedArrayBuffers.retainUntilClosed(manager);
+            heldBuffer.clear();
             for (ProblemState p : problems) {
-                for (NDArray held : p.manager.getManagedArrays()) {
-                    if (held.getManager() != manager) {
-                        held.tempAttach(manager);
-                    }
+                HeldArrays.collect(p.manager, heldBuffer);
+            }
+            for (NDArray held : heldBuffer) {
+                if (held.getManager() != manager) {
+                    held.tempAttach(manager);
                 }
             }
+            heldBuffer.clear();
         }
 
         @Override
         public void close() {
             manager.close();
+        }
+    }
+
+    /**
+     * The arrays a manager and its sub-managers hold, as {@link NDManager#getManagedArrays()}
+     * lists them, walked without its stream per array (the step scope does this every step).
+     * Falls back to {@code getManagedArrays} where the manager's fields cannot be read.
+     */
+    static final class HeldArrays {
+        private static final java.lang.reflect.Field RESOURCES = field("resources");
+        private static final java.lang.reflect.Field TEMP_RESOURCES = field("tempResources");
+
+        private HeldArrays() {}
+
+        private static java.lang.reflect.Field field(String name) {
+            try {
+                java.lang.reflect.Field f = ai.djl.ndarray.BaseNDManager.class.getDeclaredField(name);
+                f.setAccessible(true);
+                return f.getType() == java.util.concurrent.ConcurrentHashMap.class ? f : null;
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                return null;
+            }
+        }
+
+        /** Whether the walk reads the managers' fields (false: every walk falls back). */
+        static boolean readsFields() {
+            return RESOURCES != null && TEMP_RESOURCES != null;
+        }
+
+        static void collect(NDManager m, List<NDArray> out) {
+            Map<?, ?> resources = map(RESOURCES, m);
+            Map<?, ?> temp = map(TEMP_RESOURCES, m);
+            if (resources == null || temp == null || !temp.isEmpty()) {
+                out.addAll(m.getManagedArrays());
+                return;
+            }
+            for (Object r : resources.values()) {
+                if (r instanceof NDArray a) {
+                    out.add(a);
+                } else if (r instanceof ai.djl.ndarray.NDResource nd) {
+                    out.addAll(nd.getResourceNDArrays());
+                } else if (r instanceof NDManager sub) {
+                    collect(sub, out);
+                }
+            }
+        }
+
+        private static Map<?, ?> map(java.lang.reflect.Field f, NDManager m) {
+            if (f == null || !(m instanceof ai.djl.ndarray.BaseNDManager)) {
+                return null;
+            }
+            try {
+                return (Map<?, ?>) f.get(m);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                return null;
+            }
         }
     }
 }
