@@ -487,8 +487,10 @@ public final class Engine implements AutoCloseable {
                 // under loss scaling every term is linear in the loss, hypergradients included
                 grads = gradient(problem, problem.scaler == null ? cost.loss() : cost.loss().mul(problem.scaler.scale()),
                         diagnostics);
-                for (Map.Entry<String, Double> d : diagnostics.entrySet()) {
-                    cost = cost.withMetric(d.getKey(), d.getValue());
+                if (!diagnostics.isEmpty()) {
+                    Map<String, Double> metrics = new LinkedHashMap<>(cost.metrics());
+                    metrics.putAll(diagnostics);
+                    cost = new Cost(cost.loss(), metrics);
                 }
             }
             if (problem.scaler != null) {

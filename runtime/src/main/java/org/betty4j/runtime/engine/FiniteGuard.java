@@ -5,10 +5,8 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import java.util.Collections;
 import java.util.Locale;
 import java.util.Map;
-import java.util.WeakHashMap;
 import org.betty4j.runtime.autograd.GradMode;
 
 /**
@@ -36,15 +34,13 @@ final class FiniteGuard {
      */
     static final double BLOWUP = 1e4;
 
-    /** What the guard last saw of a problem's parameters; one per problem state (weakly held). */
-    private static final class Memory {
+    /** What the guard last saw of a problem's parameters; one per problem state. */
+    static final class Memory {
         int localStep = -1;
         double[] norms;
         int previousLocalStep = -1;
         double[] previousNorms;
     }
-
-    private static final Map<ProblemState, Memory> MEMORY = Collections.synchronizedMap(new WeakHashMap<>());
 
     private FiniteGuard() {}
 
@@ -65,7 +61,7 @@ final class FiniteGuard {
      */
     static double check(ProblemState problem, NDArray loss, NDList arrays, int globalStep,
             Map<String, ProblemState> states) {
-        Memory memory = MEMORY.computeIfAbsent(problem, p -> new Memory());
+        Memory memory = problem.guardMemory;
         boolean withParams = memory.localStep != problem.localSteps;
         double[] values = reduce(loss, arrays, withParams ? problem.params : null);
         int first = loss == null ? 0 : 1;
@@ -212,7 +208,7 @@ final class FiniteGuard {
         for (ProblemState s : states.values()) {
             for (int i = 0; i < s.params.size(); i++) {
                 if (hasNonFinite(s.params.get(i))) {
-                    Memory m = MEMORY.get(s);
+                    Memory m = s.guardMemory;
                     String last = m == null || m.norms == null ? "no finite norm recorded"
                             : String.format(Locale.ROOT, "its last finite norm %.4g at local step %d", m.norms[i],
                                     m.localStep);
@@ -229,7 +225,7 @@ final class FiniteGuard {
         double worstGrowth = 0;
         double[] worstNorms = null;
         for (ProblemState s : states.values()) {
-            Memory m = MEMORY.get(s);
+            Memory m = s.guardMemory;
             if (m == null || m.norms == null) {
                 continue;
             }

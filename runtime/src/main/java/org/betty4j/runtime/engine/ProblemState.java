@@ -36,6 +36,8 @@ final class ProblemState implements AutoCloseable {
     int skippedSteps;
     /** Dynamic loss scaling under FLOAT16 mixed precision; null otherwise. */
     org.betty4j.runtime.optim.LossScaler scaler;
+    /** What the finite guard last saw of this problem's parameters. */
+    final FiniteGuard.Memory guardMemory = new FiniteGuard.Memory();
     /** Whether the problem's trainable overrides {@code afterGradients} (which may change the update). */
     final boolean hasAfterGradients;
     /** Running mean of the gradients of an update being accumulated; null when none. */
