@@ -121,6 +121,41 @@ class FiniteGuardTest {
     }
 
     @Test
+    void aOneElementLossOfAnyShapeIsReadWithTheSumsAndReported() {
+        // (1)- and (1, 1)-shaped losses stack with the 0-d sums; the listener gets the loss's value
+        for (ai.djl.ndarray.types.Shape shape : java.util.List.of(new ai.djl.ndarray.types.Shape(1),
+                new ai.djl.ndarray.types.Shape(1, 1))) {
+            ToyProblem p = new ToyProblem(new double[] {1.5, 2}, 0.1f);
+            Program program = Program.builder("solo")
+                    .problem(ToyProblem.node("Solo", 1, p, 1, b -> p.theta.sum().reshape(shape)))
+                    .build();
+            java.util.List<Double> losses = new java.util.ArrayList<>();
+            try (Engine engine = new Engine(program, EngineConfig.builder().optIterations(2).build())) {
+                engine.addListener(new EngineListener() {
+                    @Override
+                    public void onProblemStep(ProblemNode problem, int localStep, int globalStep, double loss,
+                            org.betty4j.runtime.problem.Cost cost) {
+                        losses.add(loss);
+                    }
+                });
+                engine.run();
+            }
+            // Σθ = 3.5, then every coordinate moves by −lr (float64 parameters, lr 0.1f)
+            assertEquals(2, losses.size(), shape.toString());
+            assertEquals(3.5, losses.get(0), shape.toString());
+            assertEquals(3.5 - 2 * (double) 0.1f, losses.get(1), 1e-12, shape.toString());
+        }
+        ToyProblem p = new ToyProblem(new double[] {-1}, 0.1f);
+        Program program = Program.builder("solo")
+                .problem(ToyProblem.node("Solo", 1, p, 1, b -> p.theta.sum().log().reshape(1, 1)))
+                .build();
+        try (Engine engine = new Engine(program, EngineConfig.builder().optIterations(1).build())) {
+            NonFiniteValueException e = assertThrows(NonFiniteValueException.class, engine::run);
+            assertEquals("the loss", e.quantity(), e.getMessage());
+        }
+    }
+
+    @Test
     void anAfterGradientsHookThatMakesTheUpdateNonFiniteIsCaughtBeforeTheOptimizer() {
         // the gradient (1, 1) is finite; the hook writes NaN into it
         TwoArrays p = new TwoArrays(t -> t.a.sum().add(t.b.sum())) {
