@@ -53,6 +53,11 @@ final class DependencyAudit {
         pending.addAll(unconnected.keySet());
     }
 
+    /** Whether {@code problemName}'s next step is audited. */
+    boolean isDue(String problemName) {
+        return pending.contains(problemName);
+    }
+
     /** Time spent in audits so far. */
     long nanos() {
         return nanos;

@@ -63,6 +63,8 @@ public final class Engine implements AutoCloseable {
     private final EngineConfig config;
     private final List<EngineListener> listeners = new ArrayList<>();
     private final Map<String, ProblemState> states = new LinkedHashMap<>();
+    /** Reused by every step's scope to list the held arrays. */
+    private final List<NDArray> heldBuffer = new ArrayList<>();
     /** How often each once-only warning occurred (see warnOnce). */
     private final Map<String, Integer> warnings = new LinkedHashMap<>();
     private NDManager root;
@@ -466,18 +468,29 @@ public final class Engine implements AutoCloseable {
      */
     private void descend(ProblemState problem, boolean notify, boolean observed) {
         ProblemNode node = problem.node;
-        try (StepScope scope = new StepScope(root.newSubManager(), states.values())) {
+        try (StepScope scope = new StepScope(root.newSubManager(), states.values(), heldBuffer)) {
             Cost cost;
             NDList grads;
+            // The loss is read to the host once, with the finite guard's sums: for a problem with
+            // no lowers computing its gradient changes nothing, so a non-finite loss is still
+            // reported before anything moves. A problem with lowers checks it first: its
+            // hypergradient perturbs the lowers' parameters by vectors a non-finite loss would
+            // make non-finite. So do an audited step, which reads the loss's dependencies, and a
+            // loss-scaled one, whose scaler learns from the gradient.
+            boolean lossChecked = !problem.ready.isEmpty() || problem.scaler != null || audit.isDue(node.name());
+            double loss;
             try (GradientCollector recording = root.getEngine().newGradientCollector()) {
-                cost = evaluate(problem);
+                cost = compute(problem, problem.lastBatch);
+                loss = lossChecked ? checkedScalar(problem, cost.loss()) : Double.NaN;
                 audit.checkIfDue(problem, cost.loss(), states, globalStep);
                 Map<String, Double> diagnostics = new java.util.TreeMap<>();
                 // under loss scaling every term is linear in the loss, hypergradients included
                 grads = gradient(problem, problem.scaler == null ? cost.loss() : cost.loss().mul(problem.scaler.scale()),
                         diagnostics);
-                for (Map.Entry<String, Double> d : diagnostics.entrySet()) {
-                    cost = cost.withMetric(d.getKey(), d.getValue());
+                if (!diagnostics.isEmpty()) {
+                    Map<String, Double> metrics = new LinkedHashMap<>(cost.metrics());
+                    metrics.putAll(diagnostics);
+                    cost = new Cost(cost.loss(), metrics);
                 }
             }
             if (problem.scaler != null) {
@@ -490,11 +503,15 @@ public final class Engine implements AutoCloseable {
                     problem.skippedSteps++;
                     LOG.debug("{}: local step {}: gradient overflowed at loss scale {}; update skipped, scale now {}",
                             node.name(), problem.localSteps, scale, problem.scaler.scale());
-                    report(problem, cost, notify);
+                    report(problem, cost, loss, notify);
                     return;
                 }
             }
-            checkFinite(problem, grads);
+            if (lossChecked) {
+                checkFinite(problem, grads);
+            } else {
+                loss = FiniteGuard.check(problem, cost.loss(), grads, globalStep, states);
+            }
             try (GradMode off = GradMode.disabled()) {
                 NDList update = problem.accumulate(grads, node.gradientAccumulation());
                 if (update != null) {
@@ -510,7 +527,7 @@ public final class Engine implements AutoCloseable {
                     u.requireComplete(problem.jacobian);
                 }
             }
-            report(problem, cost, notify);
+            report(problem, cost, loss, notify);
         } catch (NonFiniteValueException e) {
             if (!config.skipNonFinite()) {
                 throw e;
@@ -542,9 +559,8 @@ public final class Engine implements AutoCloseable {
         };
     }
 
-    /** Logs a step and tells the listeners. */
-    private void report(ProblemState problem, Cost cost, boolean notify) {
-        double loss = scalar(cost.loss());
+    /** Logs a step and tells the listeners; {@code loss} is the value of {@code cost}'s loss. */
+    private void report(ProblemState problem, Cost cost, double loss, boolean notify) {
         log(problem, loss, cost);
         if (notify) {
             for (EngineListener l : listeners) {
@@ -684,7 +700,11 @@ public final class Engine implements AutoCloseable {
         public void afterGradients() {
             part(0);
             problem.node.trainable().afterGradients(problem.params, update);
-            checkFinite(problem, update);
+            // without the hook and accumulation the update is the gradient the step checked,
+            // scaled by a finite factor at most (clipping)
+            if (problem.hasAfterGradients || problem.node.gradientAccumulation() > 1) {
+                checkFinite(problem, update);
+            }
         }
 
         @Override
@@ -724,6 +744,22 @@ public final class Engine implements AutoCloseable {
 
     /** The cost of {@code problem} on {@code batch}, checked to be a finite scalar. */
     private Cost evaluate(ProblemState problem, Batch batch) {
+        Cost cost = compute(problem, batch);
+        checkedScalar(problem, cost.loss());
+        return cost;
+    }
+
+    /** The value of {@code problem}'s loss {@code loss}, checked to be finite. */
+    private double checkedScalar(ProblemState problem, NDArray loss) {
+        double value = scalar(loss);
+        if (!Double.isFinite(value)) {
+            throw FiniteGuard.lossNotFinite(problem, value, globalStep, states);
+        }
+        return value;
+    }
+
+    /** The cost of {@code problem} on {@code batch}, checked to be a scalar (not yet to be finite). */
+    private Cost compute(ProblemState problem, Batch batch) {
         Cost cost = problem.node.costFunction().compute(batch);
         if (cost == null) {
             throw new IllegalStateException(problem.node.name() + ": the training step returned null at local step "
@@ -734,10 +770,6 @@ public final class Engine implements AutoCloseable {
             throw new IllegalStateException(problem.node.name() + ": the training step returned a loss of shape "
                     + loss.getShape() + " at local step " + problem.localSteps
                     + "; a loss must be a scalar: reduce it with mean() or sum()");
-        }
-        double value = scalar(loss);
-        if (!Double.isFinite(value)) {
-            throw FiniteGuard.lossNotFinite(problem, value, globalStep, states);
         }
         return cost;
     }
@@ -840,22 +872,81 @@ public final class Engine implements AutoCloseable {
     private static final class StepScope implements AutoCloseable {
         final NDManager manager;
 
-        StepScope(NDManager manager, Iterable<ProblemState> problems) {
+        StepScope(NDManager manager, Iterable<ProblemState> problems, List<NDArray> heldBuffer) {
             this.manager = manager;
             // the step's graphs may use arrays closed during the step (DJL's scalar operands)
             ClosedArrayBuffers.retainUntilClosed(manager);
+            heldBuffer.clear();
             for (ProblemState p : problems) {
-                for (NDArray held : p.manager.getManagedArrays()) {
-                    if (held.getManager() != manager) {
-                        held.tempAttach(manager);
-                    }
+                HeldArrays.collect(p.manager, heldBuffer);
+            }
+            for (NDArray held : heldBuffer) {
+                if (held.getManager() != manager) {
+                    held.tempAttach(manager);
                 }
             }
+            heldBuffer.clear();
         }
 
         @Override
         public void close() {
             manager.close();
+        }
+    }
+
+    /**
+     * The arrays a manager and its sub-managers hold, as {@link NDManager#getManagedArrays()}
+     * lists them, walked without its stream per array (the step scope does this every step).
+     * Falls back to {@code getManagedArrays} where the manager's fields cannot be read.
+     */
+    static final class HeldArrays {
+        private static final java.lang.reflect.Field RESOURCES = field("resources");
+        private static final java.lang.reflect.Field TEMP_RESOURCES = field("tempResources");
+
+        private HeldArrays() {}
+
+        private static java.lang.reflect.Field field(String name) {
+            try {
+                java.lang.reflect.Field f = ai.djl.ndarray.BaseNDManager.class.getDeclaredField(name);
+                f.setAccessible(true);
+                return f.getType() == java.util.concurrent.ConcurrentHashMap.class ? f : null;
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                return null;
+            }
+        }
+
+        /** Whether the walk reads the managers' fields (false: every walk falls back). */
+        static boolean readsFields() {
+            return RESOURCES != null && TEMP_RESOURCES != null;
+        }
+
+        static void collect(NDManager m, List<NDArray> out) {
+            Map<?, ?> resources = map(RESOURCES, m);
+            Map<?, ?> temp = map(TEMP_RESOURCES, m);
+            if (resources == null || temp == null || !temp.isEmpty()) {
+                out.addAll(m.getManagedArrays());
+                return;
+            }
+            for (Object r : resources.values()) {
+                if (r instanceof NDArray a) {
+                    out.add(a);
+                } else if (r instanceof ai.djl.ndarray.NDResource nd) {
+                    out.addAll(nd.getResourceNDArrays());
+                } else if (r instanceof NDManager sub) {
+                    collect(sub, out);
+                }
+            }
+        }
+
+        private static Map<?, ?> map(java.lang.reflect.Field f, NDManager m) {
+            if (f == null || !(m instanceof ai.djl.ndarray.BaseNDManager)) {
+                return null;
+            }
+            try {
+                return (Map<?, ?>) f.get(m);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                return null;
+            }
         }
     }
 }

@@ -4,17 +4,16 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
-import java.util.Collections;
+import ai.djl.ndarray.types.Shape;
 import java.util.Locale;
 import java.util.Map;
-import java.util.WeakHashMap;
 import org.betty4j.runtime.autograd.GradMode;
 
 /**
  * The engine's non-finite guard, and the blame when it fires.
  *
  * <p>Cost: a step's check is one reduction per array (the sum of each gradient, the L2 norm of
- * each of the problem's parameters), stacked and read back once; {@code sum} is NaN or infinite
+ * each of the problem's parameters), stacked with the step's loss and read back once; {@code sum} is NaN or infinite
  * whenever one element is, so a finite scalar proves the arrays finite. Only when a read value is
  * not finite are the arrays searched element-wise, which also tells a real NaN/∞ from a sum that
  * merely overflowed (then nothing is wrong and the step goes on).
@@ -35,15 +34,13 @@ final class FiniteGuard {
      */
     static final double BLOWUP = 1e4;
 
-    /** What the guard last saw of a problem's parameters; one per problem state (weakly held). */
-    private static final class Memory {
+    /** What the guard last saw of a problem's parameters; one per problem state. */
+    static final class Memory {
         int localStep = -1;
         double[] norms;
         int previousLocalStep = -1;
         double[] previousNorms;
     }
-
-    private static final Map<ProblemState, Memory> MEMORY = Collections.synchronizedMap(new WeakHashMap<>());
 
     private FiniteGuard() {}
 
@@ -53,26 +50,41 @@ final class FiniteGuard {
      * with the blame when something is NaN or infinite.
      */
     static void check(ProblemState problem, NDList arrays, int globalStep, Map<String, ProblemState> states) {
-        Memory memory = MEMORY.computeIfAbsent(problem, p -> new Memory());
+        check(problem, null, arrays, globalStep, states);
+    }
+
+    /**
+     * As {@link #check(ProblemState, NDList, int, Map)}, and checks {@code loss} (a one-element
+     * array of {@code problem}'s loss, or null) in the same read: one transfer to the host per
+     * step. A non-finite loss is reported first, as {@link #lossNotFinite}. Returns the loss's
+     * value (NaN when {@code loss} is null).
+     */
+    static double check(ProblemState problem, NDArray loss, NDList arrays, int globalStep,
+            Map<String, ProblemState> states) {
+        Memory memory = problem.guardMemory;
         boolean withParams = memory.localStep != problem.localSteps;
-        double[] values = reduce(arrays, withParams ? problem.params : null);
+        double[] values = reduce(loss, arrays, withParams ? problem.params : null);
+        int first = loss == null ? 0 : 1;
         int n = arrays.size();
         boolean finite = true;
         for (double v : values) {
             finite &= Double.isFinite(v);
         }
         if (!finite) {
+            if (loss != null && !Double.isFinite(values[0])) {
+                throw lossNotFinite(problem, values[0], globalStep, states);
+            }
             for (int i = 0; i < n; i++) {
-                if (!Double.isFinite(values[i]) && hasNonFinite(arrays.get(i))) {
-                    throw blame(problem, "the gradient of parameter '" + problem.paramNames.get(i) + "'", values[i],
-                            globalStep, states);
+                if (!Double.isFinite(values[first + i]) && hasNonFinite(arrays.get(i))) {
+                    throw blame(problem, "the gradient of parameter '" + problem.paramNames.get(i) + "'",
+                            values[first + i], globalStep, states);
                 }
             }
             if (withParams) {
                 for (int i = 0; i < problem.params.size(); i++) {
-                    if (!Double.isFinite(values[n + i]) && hasNonFinite(problem.params.get(i))) {
-                        throw blame(problem, "parameter '" + problem.paramNames.get(i) + "'", values[n + i],
-                                globalStep, states);
+                    double v = values[first + n + i];
+                    if (!Double.isFinite(v) && hasNonFinite(problem.params.get(i))) {
+                        throw blame(problem, "parameter '" + problem.paramNames.get(i) + "'", v, globalStep, states);
                     }
                 }
             }
@@ -82,8 +94,9 @@ final class FiniteGuard {
             memory.previousLocalStep = memory.localStep;
             memory.previousNorms = memory.norms;
             memory.localStep = problem.localSteps;
-            memory.norms = java.util.Arrays.copyOfRange(values, n, values.length);
+            memory.norms = java.util.Arrays.copyOfRange(values, first + n, values.length);
         }
+        return loss == null ? Double.NaN : values[0];
     }
 
     /**
@@ -95,21 +108,36 @@ final class FiniteGuard {
         return blame(problem, "the loss", value, globalStep, states);
     }
 
-    /** Sums of {@code arrays} then norms of {@code params} (when not null), read back in one call. */
-    private static double[] reduce(NDList arrays, NDList params) {
-        NDList scalars = new NDList(arrays.size() + (params == null ? 0 : params.size()));
-        NDList widenedCopies = new NDList();
+    /**
+     * {@code loss} (when not null), sums of {@code arrays}, then norms of {@code params} (when not
+     * null), read back in one call.
+     */
+    private static double[] reduce(NDArray loss, NDList arrays, NDList params) {
+        int size = (loss == null ? 0 : 1) + arrays.size() + (params == null ? 0 : params.size());
+        NDList scalars = new NDList(size);
+        // what this method created (the loss itself belongs to the step)
+        NDList created = new NDList(size + 1);
         try (GradMode off = GradMode.disabled()) {
+            if (loss != null) {
+                NDArray l = isHalf(loss) ? created(loss.toType(DataType.FLOAT32, false), created) : loss;
+                // a (1)- or (1, 1)-shaped loss stacks with the 0-d sums as a 0-d view
+                scalars.add(l.getShape().dimension() == 0 ? l : created(l.reshape(new Shape()), created));
+            }
             for (NDArray a : arrays) {
-                scalars.add(isHalf(a) ? widened(a, widenedCopies).sum() : a.sum());
+                scalars.add(created(isHalf(a) ? created(a.toType(DataType.FLOAT32, false), created).sum() : a.sum(),
+                        created));
             }
             if (params != null) {
                 for (NDArray p : params) {
-                    scalars.add(isHalf(p) ? widened(p, widenedCopies).norm() : p.norm());
+                    scalars.add(created(isHalf(p) ? created(p.toType(DataType.FLOAT32, false), created).norm()
+                            : p.norm(), created));
                 }
             }
             DataType type = scalars.get(0).getDataType();
-            boolean same = scalars.stream().allMatch(s -> s.getDataType() == type);
+            boolean same = true;
+            for (NDArray s : scalars) {
+                same &= s.getDataType() == type;
+            }
             if (same && scalars.size() == 1) {
                 return read(scalars.get(0));
             }
@@ -124,20 +152,18 @@ final class FiniteGuard {
             }
             return out;
         } finally {
-            scalars.close();
-            widenedCopies.close();
+            created.close();
         }
+    }
+
+    private static NDArray created(NDArray a, NDList created) {
+        created.add(a);
+        return a;
     }
 
     /** Half precision overflows at 65504: its sums and norms are taken in float32. */
     private static boolean isHalf(NDArray a) {
         return a.getDataType() == DataType.FLOAT16 || a.getDataType() == DataType.BFLOAT16;
-    }
-
-    private static NDArray widened(NDArray a, NDList copies) {
-        NDArray wide = a.toType(DataType.FLOAT32, false);
-        copies.add(wide);
-        return wide;
     }
 
     private static double[] read(NDArray a) {
@@ -182,7 +208,7 @@ final class FiniteGuard {
         for (ProblemState s : states.values()) {
             for (int i = 0; i < s.params.size(); i++) {
                 if (hasNonFinite(s.params.get(i))) {
-                    Memory m = MEMORY.get(s);
+                    Memory m = s.guardMemory;
                     String last = m == null || m.norms == null ? "no finite norm recorded"
                             : String.format(Locale.ROOT, "its last finite norm %.4g at local step %d", m.norms[i],
                                     m.localStep);
@@ -199,7 +225,7 @@ final class FiniteGuard {
         double worstGrowth = 0;
         double[] worstNorms = null;
         for (ProblemState s : states.values()) {
-            Memory m = MEMORY.get(s);
+            Memory m = s.guardMemory;
             if (m == null || m.norms == null) {
                 continue;
             }

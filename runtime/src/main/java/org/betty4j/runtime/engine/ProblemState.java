@@ -12,6 +12,7 @@ import java.util.Map;
 import org.betty4j.runtime.data.BatchSource;
 import org.betty4j.runtime.hypergrad.internal.BestResponseJacobian;
 import org.betty4j.runtime.optim.Optimizer;
+import org.betty4j.runtime.problem.Trainable;
 
 /** The engine's mutable state of one problem during a run. */
 final class ProblemState implements AutoCloseable {
@@ -35,6 +36,10 @@ final class ProblemState implements AutoCloseable {
     int skippedSteps;
     /** Dynamic loss scaling under FLOAT16 mixed precision; null otherwise. */
     org.betty4j.runtime.optim.LossScaler scaler;
+    /** What the finite guard last saw of this problem's parameters. */
+    final FiniteGuard.Memory guardMemory = new FiniteGuard.Memory();
+    /** Whether the problem's trainable overrides {@code afterGradients} (which may change the update). */
+    final boolean hasAfterGradients;
     /** Running mean of the gradients of an update being accumulated; null when none. */
     private NDList accumulated;
     private int accumulatedSteps;
@@ -62,6 +67,16 @@ final class ProblemState implements AutoCloseable {
             throw new IllegalStateException(node.name() + ": parameters() is empty; a problem must optimize something");
         }
         lowers.forEach(l -> ready.put(l, false));
+        this.hasAfterGradients = overrides(node.trainable(), "afterGradients", NDList.class, NDList.class);
+    }
+
+    /** Whether {@code trainable}'s class replaces {@link Trainable}'s default {@code method}. */
+    static boolean overrides(Trainable trainable, String method, Class<?>... parameterTypes) {
+        try {
+            return trainable.getClass().getMethod(method, parameterTypes).getDeclaringClass() != Trainable.class;
+        } catch (NoSuchMethodException e) {
+            return true; // cannot tell: assume it does
+        }
     }
 
     private <T> T require(T value, String what) {
@@ -81,8 +96,13 @@ final class ProblemState implements AutoCloseable {
      */
     NDList accumulate(NDList grads, int every) {
         if (every == 1) {
+            if (!changesUpdateInPlace()) {
+                // nothing writes to the update: the optimizer only reads it
+                return grads;
+            }
             // own, contiguous copies: autograd may return broadcast views that forbid in-place
-            // changes (clipping, afterGradients)
+            // changes (clipping, afterGradients), and ITD_RMAD compares the update with the
+            // gradient to see whether afterGradients changed it
             NDList copies = new NDList(grads.size());
             for (NDArray g : grads) {
                 copies.add(g.mul(1)); // a dense result even for a broadcast view (clone keeps strides)
@@ -102,6 +122,11 @@ final class ProblemState implements AutoCloseable {
         }
         accumulatedSteps++;
         return accumulatedSteps == every ? accumulated : null;
+    }
+
+    /** Whether something changes an update in place before the optimizer reads it: clipping or afterGradients. */
+    boolean changesUpdateInPlace() {
+        return hasAfterGradients || node.clipGradNorm() > 0;
     }
 
     private NDManager rollBackCache;

@@ -3,6 +3,7 @@ package org.betty4j.runtime.optim;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -35,33 +36,33 @@ final class RuleState {
     void step(NDList params, NDList grads, NDManager stateManager, float rate) {
         Optimizers.checkSameShapes(params, grads);
         updates++;
-        List<NDArray> replaced = new ArrayList<>();
-        // every intermediate lands in the scratch manager (an operation's result goes to its
-        // first operand's manager) and is freed with it; operands return to their managers
-        try (NDManager scratch = stateManager.newSubManager()) {
-            for (int i = 0; i < params.size(); i++) {
-                NDArray p = params.get(i);
-                NDList before = new NDList(state.size());
-                for (List<NDArray> k : state) {
-                    if (k.size() <= i) {
-                        k.add(stateManager.zeros(p.getShape(), p.getDataType()));
-                    }
-                    before.add(k.get(i));
+        for (int i = 0; i < params.size(); i++) {
+            NDArray p = params.get(i);
+            NDList before = new NDList(state.size());
+            for (List<NDArray> k : state) {
+                if (k.size() <= i) {
+                    k.add(stateManager.zeros(p.getShape(), p.getDataType()));
                 }
-                p.tempAttach(scratch);
-                grads.get(i).tempAttach(scratch);
-                before.forEach(s -> s.tempAttach(scratch));
+                before.add(k.get(i));
+            }
+            // every array the rule creates, wherever its first operand put it, is closed with the
+            // scope, except the new state, kept in stateManager; the operands are left as they are
+            try (NDScope scope = new NDScope()) {
                 NDList out = rule.apply(p, grads.get(i), before, rate, updates);
                 for (int k = 0; k < state.size(); k++) {
                     NDArray next = out.get(1 + k);
+                    NDScope.unregister(next);
                     next.attach(stateManager);
-                    replaced.add(state.get(k).get(i));
                     state.get(k).set(i, next);
                 }
                 p.subi(out.get(0));
             }
+            for (int k = 0; k < state.size(); k++) {
+                if (state.get(k).get(i) != before.get(k)) {
+                    before.get(k).close();
+                }
+            }
         }
-        replaced.forEach(NDArray::close);
     }
 
     /**

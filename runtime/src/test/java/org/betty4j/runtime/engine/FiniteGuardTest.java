@@ -93,8 +93,120 @@ class FiniteGuardTest {
         }
     }
 
+    @Test
+    void aLeafsNonFiniteLossFromFiniteParametersIsNamedBeforeAnythingMoves() {
+        // log(Σθ) with Σθ = −1 is NaN: the loss is read with the guard's sums, still reported as the loss
+        ToyProblem p = new ToyProblem(new double[] {-1}, 0.1f);
+        Program program = Program.builder("solo")
+                .problem(ToyProblem.node("Solo", 1, p, 1, b -> p.theta.sum().log()))
+                .build();
+        try (Engine engine = new Engine(program, EngineConfig.builder().optIterations(2).build())) {
+            NonFiniteValueException e = assertThrows(NonFiniteValueException.class, engine::run);
+            String m = e.getMessage();
+            assertEquals("Solo", e.problem(), m);
+            assertEquals("the loss", e.quantity(), m);
+            assertEquals(1, e.localStep(), m);
+            assertTrue(m.startsWith("Solo: the loss is NaN at local step 1 (global step 1) while every problem's "
+                    + "parameters are finite"), m);
+        }
+        ToyProblem skipped = new ToyProblem(new double[] {-1}, 0.1f);
+        Program again = Program.builder("solo")
+                .problem(ToyProblem.node("Solo", 1, skipped, 1, b -> skipped.theta.sum().log()))
+                .build();
+        try (Engine engine = new Engine(again, EngineConfig.builder().optIterations(2).optSkipNonFinite(true).build())) {
+            engine.run();
+            assertEquals(2, engine.skippedSteps("Solo"));
+            assertEquals(-1.0, engine.parameters("Solo").get(0).getDouble(0), "a skipped step moves nothing");
+        }
+    }
+
+    @Test
+    void aOneElementLossOfAnyShapeIsReadWithTheSumsAndReported() {
+        // (1)- and (1, 1)-shaped losses stack with the 0-d sums; the listener gets the loss's value
+        for (ai.djl.ndarray.types.Shape shape : java.util.List.of(new ai.djl.ndarray.types.Shape(1),
+                new ai.djl.ndarray.types.Shape(1, 1))) {
+            ToyProblem p = new ToyProblem(new double[] {1.5, 2}, 0.1f);
+            Program program = Program.builder("solo")
+                    .problem(ToyProblem.node("Solo", 1, p, 1, b -> p.theta.sum().reshape(shape)))
+                    .build();
+            java.util.List<Double> losses = new java.util.ArrayList<>();
+            try (Engine engine = new Engine(program, EngineConfig.builder().optIterations(2).build())) {
+                engine.addListener(new EngineListener() {
+                    @Override
+                    public void onProblemStep(ProblemNode problem, int localStep, int globalStep, double loss,
+                            org.betty4j.runtime.problem.Cost cost) {
+                        losses.add(loss);
+                    }
+                });
+                engine.run();
+            }
+            // Σθ = 3.5, then every coordinate moves by −lr (float64 parameters, lr 0.1f)
+            assertEquals(2, losses.size(), shape.toString());
+            assertEquals(3.5, losses.get(0), shape.toString());
+            assertEquals(3.5 - 2 * (double) 0.1f, losses.get(1), 1e-12, shape.toString());
+        }
+        ToyProblem p = new ToyProblem(new double[] {-1}, 0.1f);
+        Program program = Program.builder("solo")
+                .problem(ToyProblem.node("Solo", 1, p, 1, b -> p.theta.sum().log().reshape(1, 1)))
+                .build();
+        try (Engine engine = new Engine(program, EngineConfig.builder().optIterations(1).build())) {
+            NonFiniteValueException e = assertThrows(NonFiniteValueException.class, engine::run);
+            assertEquals("the loss", e.quantity(), e.getMessage());
+        }
+    }
+
+    @Test
+    void anAfterGradientsHookThatMakesTheUpdateNonFiniteIsCaughtBeforeTheOptimizer() {
+        // the gradient (1, 1) is finite; the hook writes NaN into it
+        TwoArrays p = new TwoArrays(t -> t.a.sum().add(t.b.sum())) {
+            @Override
+            public void afterGradients(ai.djl.ndarray.NDList parameters, ai.djl.ndarray.NDList gradients) {
+                gradients.get(0).muli(Double.NaN);
+            }
+        };
+        try (Engine engine = new Engine(p.program(), EngineConfig.builder().optIterations(2).build())) {
+            NonFiniteValueException e = assertThrows(NonFiniteValueException.class, engine::run);
+            String m = e.getMessage();
+            assertEquals("the gradient of parameter 'a'", e.quantity(), m);
+            assertTrue(m.startsWith("Two: the gradient of parameter 'a' is NaN at local step 1 (global step 1)"), m);
+            assertEquals(1.0, p.a.getDouble(0), "the optimizer did not run");
+        }
+    }
+
+    @Test
+    void theGradientIsCopiedOnlyWhenClippingOrAHookMayChangeTheUpdateInPlace() {
+        TwoArrays plain = new TwoArrays(t -> t.a.sum());
+        TwoArrays hooked = new TwoArrays(t -> t.a.sum()) {
+            @Override
+            public void afterGradients(ai.djl.ndarray.NDList parameters, ai.djl.ndarray.NDList gradients) {}
+        };
+        try (NDManager m = NDManager.newBaseManager()) {
+            ai.djl.ndarray.NDList grads = new ai.djl.ndarray.NDList(m.create(new double[] {1, 2}),
+                    m.create(new double[] {3, 4}));
+            for (TwoArrays t : java.util.List.of(plain, hooked)) {
+                t.setUp(new ProblemContext("Two", m, 1, java.util.Map.of(), 1, ai.djl.ndarray.types.DataType.FLOAT64));
+            }
+            ProblemNode plainNode = plain.program().problem("Two");
+            ProblemState asIs = new ProblemState(plainNode, m.newSubManager(), null, java.util.List.of());
+            ProblemState clipped = new ProblemState(plainNode.toBuilder().optClipGradNorm(1).build(),
+                    m.newSubManager(), null, java.util.List.of());
+            ProblemState withHook = new ProblemState(hooked.program().problem("Two"), m.newSubManager(), null,
+                    java.util.List.of());
+            assertEquals(false, asIs.hasAfterGradients);
+            assertEquals(true, withHook.hasAfterGradients);
+            org.junit.jupiter.api.Assertions.assertSame(grads, asIs.accumulate(grads, 1));
+            for (ProblemState copying : java.util.List.of(clipped, withHook)) {
+                ai.djl.ndarray.NDList update = copying.accumulate(grads, 1);
+                for (int i = 0; i < grads.size(); i++) {
+                    org.junit.jupiter.api.Assertions.assertNotSame(grads.get(i), update.get(i));
+                    assertTrue(grads.get(i).contentEquals(update.get(i)));
+                }
+            }
+        }
+    }
+
     /** Two float64 parameters a and b with a given cost. */
-    private static final class TwoArrays implements Trainable {
+    private static class TwoArrays implements Trainable {
         private final Function<TwoArrays, NDArray> cost;
         NDArray a;
         NDArray b;

@@ -52,6 +52,34 @@ class OptimizerTest {
     }
 
     @Test
+    void anUpdateLeavesOnlyTheParametersAndItsStateWhereverTheOperandsLive() {
+        // the rule's intermediates land in their first operand's manager (parameters, gradients,
+        // state): every one is freed, the state stays in the state manager, the operands stay put
+        Optimizer[] optimizers = {
+            Sgd.builder().setLearningRate(0.1f).build(),
+            Sgd.builder().setLearningRate(0.1f).optMomentum(0.9f).optWeightDecay(0.01f).build(),
+            Adam.builder().optLearningRate(0.01f).optWeightDecay(0.01f).build()};
+        int[] stateArrays = {0, 2, 4};
+        for (int o = 0; o < optimizers.length; o++) {
+            try (NDManager params = NDManager.newBaseManager(); NDManager grads = NDManager.newBaseManager();
+                    NDManager state = params.newSubManager()) {
+                NDList p = new NDList(params.create(new double[] {1.0, -2.0}), params.create(new double[] {3.0}));
+                NDList g = new NDList(grads.create(new double[] {0.5, 0.25}), grads.create(new double[] {-1.0}));
+                for (int step = 0; step < 3; step++) {
+                    optimizers[o].step(p, g, state);
+                }
+                String what = optimizers[o].updateRule().orElseThrow().toString();
+                assertEquals(stateArrays[o], state.getManagedArrays().size(), what);
+                assertEquals(2 + stateArrays[o], params.getManagedArrays().size(), what + ": parameters and state");
+                assertEquals(2, grads.getManagedArrays().size(), what + ": the gradients only");
+                for (NDArray a : p) {
+                    assertEquals(params, a.getManager(), what);
+                }
+            }
+        }
+    }
+
+    @Test
     void cosineScheduleHitsItsEndpoints() {
         LearningRateSchedule c = LearningRateSchedule.cosine(0.1f, 100, 0.01f);
         assertEquals(0.1f, c.at(0), 1e-7);
