@@ -53,6 +53,11 @@ final class DependencyAudit {
         pending.addAll(unconnected.keySet());
     }
 
+    /** Whether {@code problem}'s next step audits its cost. */
+    boolean isDue(String problem) {
+        return pending.contains(problem);
+    }
+
     /** Time spent in audits so far. */
     long nanos() {
         return nanos;
