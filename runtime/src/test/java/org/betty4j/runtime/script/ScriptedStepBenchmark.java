@@ -19,7 +19,8 @@ import org.betty4j.runtime.optim.Sgd;
 /**
  * Microseconds per inner step of the logistic-regression HPO (500×20 batch, cost BCE + ½ Σ λw²,
  * SGD): the fused scripted step (one TorchScript call: cost, gradient, checks, update), with
- * libtorch's graph executor optimizing and not; the same in DJL operations with DJL's backward,
+ * libtorch's graph executor optimizing and not, and with the cost through libtorch's fused
+ * BCE-with-logits kernel; the same in DJL operations with DJL's backward,
  * and with the runtime's autograd facade; medians of interleaved rounds, one thread. Not a test:
  * run it with
  *
@@ -46,6 +47,13 @@ public final class ScriptedStepBenchmark {
             Sgd sgd = Sgd.builder().setLearningRate(0.1f).build();
             ScriptedStep step = ScriptedStep.compile("bench", ScriptedHpo.INNER_COST, List.of("w"), 1, 2,
                     sgd.updateRule().orElseThrow());
+            // the same cost through libtorch's fused BCE-with-logits kernel: fewer operations, the
+            // same value within float rounding (not the Java cost's bits)
+            ScriptedStep fusedBce = ScriptedStep.compile("bench", """
+                    def cost(w: Tensor, lam: Tensor, x: Tensor, y: Tensor) -> Tensor:
+                        fit = torch.binary_cross_entropy_with_logits(torch.matmul(x, w), y, None, None, 1)
+                        return fit + torch.sum(torch.square(w) * lam) * 0.5
+                    """, List.of("w"), 1, 2, sgd.updateRule().orElseThrow());
             NDList arguments = new NDList(w, lam, x, y);
             float[] h = sgd.updateRule().orElseThrow().scriptScalars(0.1f, 1);
 
@@ -53,6 +61,8 @@ public final class ScriptedStepBenchmark {
             ops.put("fused scripted step, graph executor not optimizing (the engine's)",
                     () -> step.run(arguments, h, false).loss().close());
             ops.put("fused scripted step, graph executor optimizing", () -> step.run(arguments, h, true).loss().close());
+            ops.put("fused scripted step, cost through torch.binary_cross_entropy_with_logits",
+                    () -> fusedBce.run(arguments, h).loss().close());
             ops.put("DJL ops + GradientCollector.backward + SGD update + loss read", () -> {
                 try (NDManager m = base.newSubManager()) {
                     w.tempAttach(m);
@@ -84,25 +94,45 @@ public final class ScriptedStepBenchmark {
                 }
             });
             Map<String, double[]> us = new LinkedHashMap<>();
+            Map<String, double[]> cpu = new LinkedHashMap<>();
             ops.keySet().forEach(k -> us.put(k, new double[rounds]));
+            ops.keySet().forEach(k -> cpu.put(k, new double[rounds]));
             for (int r = -3; r < rounds; r++) {
                 for (Map.Entry<String, Runnable> op : ops.entrySet()) {
                     long t0 = System.nanoTime();
+                    long c0 = threadCpuNanos();
                     for (int i = 0; i < calls; i++) {
                         op.getValue().run();
                     }
                     if (r >= 0) {
                         us.get(op.getKey())[r] = (System.nanoTime() - t0) / 1e3 / calls;
+                        cpu.get(op.getKey())[r] = (threadCpuNanos() - c0) / 1e3 / calls;
                     }
                 }
             }
-            for (Map.Entry<String, double[]> e : us.entrySet()) {
-                double[] v = e.getValue().clone();
-                Arrays.sort(v);
-                System.out.printf(Locale.ROOT, "%8.1f us  (min %.1f)  %s%n", v[v.length / 2], v[0], e.getKey());
+            System.out.println("  wall us   thread CPU us   (medians)");
+            for (String k : ops.keySet()) {
+                System.out.printf(Locale.ROOT, "%8.1f  %8.1f      %s%n", median(us.get(k)), median(cpu.get(k)), k);
             }
             step.close();
+            fusedBce.close();
         }
+    }
+
+    /** This thread's CPU time (Linux: the first field of /proc/thread-self/schedstat, in ns). */
+    static long threadCpuNanos() {
+        try {
+            return Long.parseLong(java.nio.file.Files.readString(java.nio.file.Path.of("/proc/thread-self/schedstat"))
+                    .split(" ")[0]);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static double median(double[] values) {
+        double[] v = values.clone();
+        Arrays.sort(v);
+        return v[v.length / 2];
     }
 
     private static NDArray cost(NDArray w, NDArray lam, NDArray x, NDArray y) {
