@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -24,6 +25,7 @@ import org.betty4j.runtime.optim.Optimizer;
 import org.betty4j.runtime.optim.Sgd;
 import org.betty4j.runtime.problem.Cost;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The engine's fused scripted step on the logistic-regression HPO: the same trajectory as the
@@ -196,6 +198,25 @@ class ScriptedStepEngineTest {
         assertEquals(generic.problem(), scripted.problem());
         assertEquals(generic.localStep(), scripted.localStep());
         assertEquals(generic.quantity(), scripted.quantity());
+    }
+
+    @Test
+    void aResumedScriptedRunContinuesTheUninterruptedTrajectory(@TempDir Path dir) {
+        Consumer<ScriptedHpo.Settings> momentum = s -> s.innerOptimizer = () -> Sgd.builder().setLearningRate(0.1f)
+                .optMomentum(0.5f).build();
+        Path checkpoint = dir.resolve("run.ckpt");
+        Run uninterrupted = run(settings(momentum.andThen(s -> s.scripted = false)), 250);
+        run(settings(momentum), 150, b -> b.optCheckpoint(checkpoint, 150));
+        Run resumed = run(settings(momentum), 250, b -> b.optResumeFrom(checkpoint));
+        assertArrayEquals(uninterrupted.inner(), resumed.inner(), "inner parameters");
+        assertArrayEquals(uninterrupted.outer(), resumed.outer(), "outer parameters");
+        assertEquals(uninterrupted.innerLosses().subList(150, 250), resumed.innerLosses());
+        // the resumed run audits its first step and verifies its second against the Java cost again
+        Path genericCheckpoint = dir.resolve("generic.ckpt");
+        run(settings(momentum.andThen(s -> s.scripted = false)), 150, b -> b.optCheckpoint(genericCheckpoint, 150));
+        Run genericResumed = run(settings(momentum.andThen(s -> s.scripted = false)), 250,
+                b -> b.optResumeFrom(genericCheckpoint));
+        assertEquals(genericResumed.innerCostCalls() - resumed.innerSteps() + 2, resumed.innerCostCalls());
     }
 
     @Test
