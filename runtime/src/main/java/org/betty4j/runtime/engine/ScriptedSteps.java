@@ -137,8 +137,7 @@ final class ScriptedSteps implements AutoCloseable {
     private String whyNot(ProblemState problem) {
         ProblemNode node = problem.node;
         Optional<UpdateRule> rule = problem.optimizer.updateRule();
-        if (rule.isEmpty() || rule.get().scriptSource() == null
-                || problem.optimizer.inPlaceState(problem.params, problem.optimizerState).isEmpty()) {
+        if (rule.isEmpty() || rule.get().scriptSource() == null) {
             return "its optimizer " + problem.optimizer.getClass().getSimpleName()
                     + " has no scripted update rule (Sgd and Adam have one)";
         }
@@ -160,6 +159,10 @@ final class ScriptedSteps implements AutoCloseable {
         }
         if (declaredBy(node.trainable().getClass(), "afterGradients", NDList.class, NDList.class) != Trainable.class) {
             return "it overrides afterGradients, which sees the gradient before the update";
+        }
+        // last: it creates the optimizer's state arrays (zeros) when they do not exist yet
+        if (problem.optimizer.inPlaceState(problem.params, problem.optimizerState).isEmpty()) {
+            return "its optimizer " + problem.optimizer.getClass().getSimpleName() + " does not expose its state";
         }
         return null;
     }
