@@ -1,6 +1,7 @@
 package org.betty4j.example.bench;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -19,6 +20,7 @@ import org.betty4j.runtime.optim.Sgd;
 import org.betty4j.runtime.problem.Cost;
 import org.betty4j.runtime.problem.ParameterLists;
 import org.betty4j.runtime.problem.ProblemContext;
+import org.betty4j.runtime.problem.Scripted;
 import org.betty4j.runtime.problem.Trainable;
 
 /**
@@ -83,13 +85,35 @@ final class LogisticRegressionHpo {
         return bceWithLogits(x.matMul(w), y);
     }
 
+    /**
+     * {@link #innerCost} in TorchScript for the fused scripted step: the same operations in the
+     * same order (so the same numbers to the bit).
+     */
+    static final String INNER_COST_SCRIPT = """
+            def cost(w: Tensor, lam: Tensor, x: Tensor, y: Tensor) -> Tensor:
+                z = torch.matmul(x, w)
+                tail = torch.log(torch.exp(torch.neg(torch.abs(z))) + 1)
+                fit = torch.mean(torch.maximum(z, torch.zeros_like(z)) - z * y + tail)
+                return fit + torch.sum(torch.square(w) * lam) * 0.5
+            """;
+
     /** The program the engine runs, with {@code hypergrad} on the inner problem. */
     static Program program(HypergradConfig hypergrad) {
+        return program(hypergrad, false);
+    }
+
+    /**
+     * The program the engine runs, with {@code hypergrad} on the inner problem; with
+     * {@code scripted} the inner problem also gives its cost in TorchScript, and the engine runs
+     * its steps as one TorchScript call each.
+     */
+    static Program program(HypergradConfig hypergrad, boolean scripted) {
         Data d = Data.generate();
-        Linear inner = new Linear(0f, Sgd.builder().setLearningRate(INNER_LR).build(), d.xTrain(), d.yTrain(), true,
-                false);
         Linear outer = new Linear(1f, Sgd.builder().setLearningRate(OUTER_LR).optMomentum(OUTER_MOMENTUM).build(),
                 d.xVal(), d.yVal(), false, true);
+        Sgd innerSgd = Sgd.builder().setLearningRate(INNER_LR).build();
+        Linear inner = scripted ? new ScriptedLinear(innerSgd, d.xTrain(), d.yTrain(), outer)
+                : new Linear(0f, innerSgd, d.xTrain(), d.yTrain(), true, false);
         return Program.builder("logistic-regression-hpo")
                 .problem(ProblemNode.builder("inner", 1, inner)
                         .costFunction(batch -> Cost.of(innerCost(x(batch), y(batch), inner.theta, outer.theta)))
@@ -113,8 +137,28 @@ final class LogisticRegressionHpo {
         return batch.getLabels().head();
     }
 
+    /** The inner problem with its cost in TorchScript too; reads the outer problem's λ. */
+    private static final class ScriptedLinear extends Linear implements Scripted {
+        private final Linear outer;
+
+        ScriptedLinear(Optimizer optimizer, double[][] x, double[] y, Linear outer) {
+            super(0f, optimizer, x, y, true, false);
+            this.outer = outer;
+        }
+
+        @Override
+        public String scriptedCost() {
+            return INNER_COST_SCRIPT;
+        }
+
+        @Override
+        public NDList scriptedReads() {
+            return new NDList(outer.theta);
+        }
+    }
+
     /** A problem holding one float32 vector, trained on full batches of one data split. */
-    private static final class Linear implements Trainable {
+    private static class Linear implements Trainable {
         private final float initial;
         private final Optimizer optimizer;
         private final double[][] x;

@@ -32,7 +32,8 @@ import org.betty4j.runtime.hypergrad.HypergradConfig;
  * <p>Options: {@code --threads 1,default} (thread settings: a number sets libtorch's intra-op,
  * inter-op and OpenMP threads to it; {@code default} sets nothing), {@code --rounds N} (each
  * round runs every case once, interleaved; medians over rounds are printed), {@code --only
- * NAME,...} (programs: baseline, mwn, hpo-aid_fd, hpo-aid_cg, hpo-aid_neumann, hpo-itd_rmad),
+ * NAME,...} (programs: baseline, mwn, hpo-aid_fd, hpo-aid_cg, hpo-aid_neumann, hpo-itd_rmad, and
+ * hpo-aid_fd-scripted, hpo-aid_cg-scripted: the inner problem as a fused scripted step),
  * {@code --out FILE} (the Markdown table, default {@code target/benchmark.md}), {@code --snapshot DIR}
  * (where the class directories are copied for the children, default {@code target/bench-classes}),
  * {@code --before DIR} (a source tree of an earlier version of the project, built with
@@ -53,7 +54,9 @@ public final class StepBenchmark {
             new Case("hpo-aid_fd", "HPO logistic regression, unroll 100, AID_FD", 1500, 300, 100, true),
             new Case("hpo-aid_cg", "HPO, AID_CG (3 it.)", 1500, 300, 100, true),
             new Case("hpo-aid_neumann", "HPO, AID_NEUMANN (3 it.)", 1500, 300, 100, true),
-            new Case("hpo-itd_rmad", "HPO, ITD_RMAD", 1500, 300, 100, false));
+            new Case("hpo-itd_rmad", "HPO, ITD_RMAD", 1500, 300, 100, false),
+            new Case("hpo-aid_fd-scripted", "HPO, AID_FD, fused scripted inner step", 1500, 300, 100, true),
+            new Case("hpo-aid_cg-scripted", "HPO, AID_CG (3 it.), fused scripted inner step", 1500, 300, 100, true));
 
     /**
      * The child JVMs' default options: a young generation of at most 16 MiB. Arrays live in
@@ -329,7 +332,7 @@ public final class StepBenchmark {
             Program program = switch (name) {
                 case "baseline" -> BaselineClassifierEngine.program();
                 case "mwn" -> MetaWeightNetEngine.program();
-                default -> LogisticRegressionHpo.program(hpoConfig(name));
+                default -> LogisticRegressionHpo.program(hpoConfig(name), name.endsWith(SCRIPTED));
             };
             EngineConfig config = EngineConfig.builder().optIterations(c.steps).optSeed(42).build();
             try (Engine engine = new Engine(program, config)) {
@@ -374,8 +377,12 @@ public final class StepBenchmark {
         System.out.printf(Locale.ROOT, "RESULT %.5f %d %d %d%n", median(ms), peakKiB(), live[0], live[1]);
     }
 
+    /** The suffix of a case that runs the HPO inner problem as a fused scripted step. */
+    private static final String SCRIPTED = "-scripted";
+
     private static HypergradConfig hpoConfig(String name) {
-        HypergradMethod method = HypergradMethod.valueOf(name.substring("hpo-".length()).toUpperCase(Locale.ROOT));
+        String base = name.endsWith(SCRIPTED) ? name.substring(0, name.length() - SCRIPTED.length()) : name;
+        HypergradMethod method = HypergradMethod.valueOf(base.substring("hpo-".length()).toUpperCase(Locale.ROOT));
         return method == HypergradMethod.AID_CG || method == HypergradMethod.AID_NEUMANN
                 ? new HypergradConfig(method, 0.1, 3, false)
                 : HypergradConfig.defaults(method);

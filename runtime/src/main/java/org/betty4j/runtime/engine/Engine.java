@@ -78,6 +78,8 @@ public final class Engine implements AutoCloseable {
     /** For each problem, the other problems its annotations do not connect it to. */
     /** Problems whose next step audits their cost's dependencies. */
     private final DependencyAudit audit;
+    /** The fused scripted step of problems that implement Scripted, where it is the plain step. */
+    private final ScriptedSteps scripted;
     /** Problems that implement Validating, in execution order. */
     private final Map<String, Validating> validating = new LinkedHashMap<>();
     /** The run's early stopping, or null. */
@@ -109,6 +111,7 @@ public final class Engine implements AutoCloseable {
         this.program.upperToLower().forEach(e -> readers.get(e.from()).add(e.to()));
         this.accumulation = new ReverseAccumulation(lowers, readers);
         this.audit = new DependencyAudit(this.program, lowers, readers);
+        this.scripted = new ScriptedSteps(config, audit, () -> root, states);
         if (config.auditDependencies()) {
             audit.requestAll();
         }
@@ -467,6 +470,12 @@ public final class Engine implements AutoCloseable {
      * step runs it plainly).
      */
     private void descend(ProblemState problem, boolean notify, boolean observed) {
+        try (ScriptedSteps.Step fused = scripted.tryStep(problem, globalStep)) {
+            if (fused != null) {
+                report(problem, fused.cost(), fused.loss(), notify);
+                return;
+            }
+        }
         ProblemNode node = problem.node;
         try (StepScope scope = new StepScope(root.newSubManager(), states.values(), heldBuffer)) {
             Cost cost;
@@ -852,6 +861,7 @@ public final class Engine implements AutoCloseable {
     /** Closes every problem's arrays (parameters included) and the engine's root manager. */
     @Override
     public void close() {
+        scripted.close();
         for (ProblemState s : states.values()) {
             s.close();
         }

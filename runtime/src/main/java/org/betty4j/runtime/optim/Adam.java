@@ -68,6 +68,30 @@ public final class Adam implements Optimizer {
             return NDArrays.where(positive, safe, x.zerosLike());
         }
 
+        /**
+         * {@link #apply} in TorchScript, the same operations in the same order; h = rate, c₁, c₂,
+         * β₁, 1−β₁, β₂, 1−β₂, ε, weightDecay.
+         */
+        @Override
+        public String scriptSource() {
+            return (weightDecay == 0 ? "    d = g\n" : "    d = theta * h[8] + g\n")
+                    + "    m = state[0] * h[3] + d * h[4]\n"
+                    + "    s = state[1] * h[5] + torch.square(d) * h[6]\n"
+                    + "    x = s / h[2]\n"
+                    + "    positive = x > 0\n"
+                    + "    root = torch.where(positive, torch.where(positive, x, torch.ones_like(x)).sqrt(), "
+                    + "torch.zeros_like(x))\n"
+                    + "    step = m / h[1] / (root + h[7]) * h[0]\n"
+                    + "    return [step, m, s]\n";
+        }
+
+        @Override
+        public float[] scriptScalars(float rate, int update) {
+            float c1 = (float) (1 - Math.pow(beta1, update));
+            float c2 = (float) (1 - Math.pow(beta2, update));
+            return new float[] {rate, c1, c2, beta1, 1 - beta1, beta2, 1 - beta2, epsilon, weightDecay};
+        }
+
         @Override
         public String toString() {
             return "Adam(beta1=" + beta1 + ", beta2=" + beta2 + ", epsilon=" + epsilon + ", weightDecay="
@@ -83,6 +107,16 @@ public final class Adam implements Optimizer {
     @Override
     public Optional<UpdateRule> updateRule() {
         return Optional.of(rule);
+    }
+
+    @Override
+    public Optional<NDList> inPlaceState(NDList params, NDManager stateManager) {
+        return Optional.of(state.live(params, stateManager));
+    }
+
+    @Override
+    public void countInPlaceUpdate() {
+        state.countInPlace();
     }
 
     /** Copies of the first moments, then the second moments (zeros before the first update). */

@@ -45,6 +45,22 @@ public interface Optimizer {
         return new NDList();
     }
 
+    /**
+     * For a fused step that applies {@link #updateRule()} itself: the live state arrays of
+     * {@code params} (created as zeros in {@code stateManager} before the first update), state
+     * array k of parameter i at {@code k·n + i}, which the caller overwrites in place with the
+     * rule's new state; the caller then calls {@link #countInPlaceUpdate()}. Empty (the default)
+     * for an optimizer whose state the runtime cannot reach.
+     */
+    default Optional<NDList> inPlaceState(NDList params, NDManager stateManager) {
+        return Optional.empty();
+    }
+
+    /** Counts one update applied in place to the arrays of {@link #inPlaceState}. */
+    default void countInPlaceUpdate() {
+        throw new UnsupportedOperationException(getClass().getName() + " has no in-place state");
+    }
+
     /** Writes the state (update count, momentum, moments) for a checkpoint. */
     default void saveState(DataOutputStream out) throws IOException {
         throw new UnsupportedOperationException(getClass().getName()

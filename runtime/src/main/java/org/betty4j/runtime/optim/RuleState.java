@@ -65,6 +65,26 @@ final class RuleState {
         }
     }
 
+    /** The live state arrays of {@code params}, state array k of parameter i at {@code k·n + i}. */
+    NDList live(NDList params, NDManager stateManager) {
+        NDList out = new NDList(state.size() * params.size());
+        for (List<NDArray> k : state) {
+            for (int i = 0; i < params.size(); i++) {
+                NDArray p = params.get(i);
+                if (k.size() <= i) {
+                    k.add(stateManager.zeros(p.getShape(), p.getDataType()));
+                }
+                out.add(k.get(i));
+            }
+        }
+        return out;
+    }
+
+    /** Counts an update applied to the arrays of {@link #live} in place. */
+    void countInPlace() {
+        updates++;
+    }
+
     /**
      * Copies, in {@code manager}, of the state the next update of {@code params} reads, state
      * array k of parameter i at {@code k·n + i} (zeros before the first update).

@@ -52,6 +52,22 @@ public final class Sgd implements Optimizer {
             return new NDList(buffer.mul(rate), buffer);
         }
 
+        /** {@link #apply} in TorchScript, the same operations in the same order; h = rate, weightDecay, momentum. */
+        @Override
+        public String scriptSource() {
+            StringBuilder b = new StringBuilder();
+            b.append(weightDecay == 0 ? "    d = g\n" : "    d = theta * h[1] + g\n");
+            if (momentum == 0) {
+                return b.append("    return [d * h[0]]\n").toString();
+            }
+            return b.append("    buffer = state[0] * h[2] + d\n").append("    return [buffer * h[0], buffer]\n").toString();
+        }
+
+        @Override
+        public float[] scriptScalars(float rate, int update) {
+            return new float[] {rate, weightDecay, momentum};
+        }
+
         @Override
         public String toString() {
             return "Sgd(momentum=" + momentum + ", weightDecay=" + weightDecay + ")";
@@ -66,6 +82,16 @@ public final class Sgd implements Optimizer {
     @Override
     public Optional<UpdateRule> updateRule() {
         return Optional.of(rule);
+    }
+
+    @Override
+    public Optional<NDList> inPlaceState(NDList params, NDManager stateManager) {
+        return Optional.of(state.live(params, stateManager));
+    }
+
+    @Override
+    public void countInPlaceUpdate() {
+        state.countInPlace();
     }
 
     @Override

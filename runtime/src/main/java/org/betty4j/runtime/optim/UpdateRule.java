@@ -28,4 +28,22 @@ public interface UpdateRule {
      * @return {@code Δ} (so that {@code θ' = θ − Δ}), then the state after the update, in order
      */
     NDList apply(NDArray theta, NDArray gradient, NDList state, float rate, int update);
+
+    /**
+     * The same rule in TorchScript, for a fused scripted step: the statements of a function
+     * {@code update(theta: Tensor, g: Tensor, state: List[Tensor], h: Tensor) -> List[Tensor]}
+     * (indented by 4 spaces) that return what {@link #apply} returns, computed with the same
+     * operations in the same order, so that both give the same bits. {@code h} holds
+     * {@link #scriptScalars} as float32 numbers; a scalar operand is taken as a 0-d slice of it
+     * ({@code h[0]}), which is what {@code NDArray.mul(float)} multiplies by. Null (the default)
+     * for a rule without a scripted form.
+     */
+    default String scriptSource() {
+        return null;
+    }
+
+    /** The numbers {@link #scriptSource()} reads from {@code h} for one update, in order. */
+    default float[] scriptScalars(float rate, int update) {
+        return new float[] {rate};
+    }
 }
