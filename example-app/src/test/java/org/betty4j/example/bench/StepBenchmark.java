@@ -290,9 +290,13 @@ public final class StepBenchmark {
             cmd.add("-Dai.djl.pytorch.num_threads=" + n);
             cmd.add("-Dai.djl.pytorch.num_interop_threads=" + n);
         }
-        // the earlier version runs its own engine: its child protocol is the same
-        cmd.addAll(List.of("-cp", runner.equals("before") ? beforeClasspath : childClasspath,
-                StepBenchmark.class.getName(), "--child", program, runner.equals("before") ? "engine" : runner, threads));
+        // the earlier version runs its own engine (its child protocol is the same) on the same
+        // program: a scripted case's user writes the same problem, so it is compared with the
+        // earlier engine's generic step
+        boolean before = runner.equals("before");
+        cmd.addAll(List.of("-cp", before ? beforeClasspath : childClasspath, StepBenchmark.class.getName(), "--child",
+                before && program.endsWith(SCRIPTED) ? program.substring(0, program.length() - SCRIPTED.length())
+                        : program, before ? "engine" : runner, threads));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         if (threads.equals("default")) {
             // what a user gets: nothing inherited from the shell that runs the benchmark
