@@ -1,14 +1,8 @@
 package org.betty4j.runtime.autograd;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.zip.CRC32;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
+import org.betty4j.runtime.internal.TorchScriptArchive;
 
 /**
  * Writes the tiny TorchScript archive that gives Java {@code torch.autograd.grad}: a module
@@ -75,7 +69,7 @@ final class TorchScriptGradModule {
 
     /** Writes the archive to {@code file}. */
     static void write(Path file) throws IOException {
-        write(file, CLASS_NAME, CODE);
+        TorchScriptArchive.write(file, CLASS_NAME, CODE);
     }
 
     /**
@@ -83,48 +77,6 @@ final class TorchScriptGradModule {
      * {@code class <className>(Module)} as libtorch's importer reads it.
      */
     static void write(Path file, String className, String code) throws IOException {
-        try (OutputStream os = Files.newOutputStream(file); ZipOutputStream zip = new ZipOutputStream(os)) {
-            stored(zip, "archive/data.pkl", dataPickle(className));
-            stored(zip, "archive/code/__torch__.py", code.getBytes(StandardCharsets.UTF_8));
-            stored(zip, "archive/constants.pkl", new byte[] {(byte) 0x80, 0x02, ')', '.'});
-            stored(zip, "archive/version", "3".getBytes(StandardCharsets.US_ASCII));
-            stored(zip, "archive/byteorder", "little".getBytes(StandardCharsets.US_ASCII));
-        }
-    }
-
-    /** Protocol-2 pickle of an instance of __torch__.className with state {'training': True}. */
-    private static byte[] dataPickle(String className) {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        b.write(0x80); // PROTO
-        b.write(0x02);
-        b.writeBytes(("c__torch__\n" + className + "\n").getBytes(StandardCharsets.US_ASCII)); // GLOBAL
-        b.write(')'); // EMPTY_TUPLE
-        b.write(0x81); // NEWOBJ
-        b.write('}'); // EMPTY_DICT
-        byte[] key = "training".getBytes(StandardCharsets.US_ASCII);
-        b.write('X'); // BINUNICODE, 4-byte little-endian length
-        b.write(key.length);
-        b.write(0);
-        b.write(0);
-        b.write(0);
-        b.writeBytes(key);
-        b.write(0x88); // NEWTRUE
-        b.write('s'); // SETITEM
-        b.write('b'); // BUILD
-        b.write('.'); // STOP
-        return b.toByteArray();
-    }
-
-    private static void stored(ZipOutputStream zip, String name, byte[] data) throws IOException {
-        ZipEntry e = new ZipEntry(name);
-        e.setMethod(ZipEntry.STORED);
-        e.setSize(data.length);
-        e.setCompressedSize(data.length);
-        CRC32 crc = new CRC32();
-        crc.update(data);
-        e.setCrc(crc.getValue());
-        zip.putNextEntry(e);
-        zip.write(data);
-        zip.closeEntry();
+        TorchScriptArchive.write(file, className, code);
     }
 }

@@ -147,7 +147,7 @@ public final class ScriptedStep implements AutoCloseable {
         try {
             Path file = Files.createTempFile("betty4j-scripted-", ".pt");
             try {
-                ScriptArchive.write(file, CLASS_NAME, code);
+                org.betty4j.runtime.internal.TorchScriptArchive.write(file, CLASS_NAME, code);
                 PtSymbolBlock module = JniUtils.loadModule((PtNDManager) manager, file, true, new String[0],
                         new String[0], true);
                 return new ScriptedStep(problem, n, expected + stateArrays * n, manager, module, code);

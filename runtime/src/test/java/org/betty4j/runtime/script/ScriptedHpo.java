@@ -32,7 +32,7 @@ import org.betty4j.runtime.problem.Trainable;
  * with an inner problem that also gives its cost in TorchScript when {@code Settings.scripted} is set.
  * Counts the calls of the inner Java training step.
  */
-final class ScriptedHpo {
+public final class ScriptedHpo {
 
     static final int FEATURES = 20;
     static final int SAMPLES = 1000;
@@ -47,11 +47,11 @@ final class ScriptedHpo {
             """;
 
     /** How to build the program. */
-    static final class Settings {
-        boolean scripted = true;
+    public static final class Settings {
+        public boolean scripted = true;
         String innerCost = INNER_COST;
         Supplier<Optimizer> innerOptimizer = () -> Sgd.builder().setLearningRate(0.1f).build();
-        HypergradConfig hypergrad = HypergradConfig.defaults(org.betty4j.annotations.HypergradMethod.AID_FD);
+        public HypergradConfig hypergrad = HypergradConfig.defaults(org.betty4j.annotations.HypergradMethod.AID_FD);
         int unroll = 100;
         int accumulation = 1;
         double clip = 0;
@@ -68,7 +68,7 @@ final class ScriptedHpo {
         return logits.maximum(0).sub(logits.mul(labels)).add(softplusTail).mean();
     }
 
-    Program program(Settings s) {
+    public Program program(Settings s) {
         Random r = new Random(2022);
         double[] wTrue = randomVector(r);
         double[][] x = new double[SAMPLES][];

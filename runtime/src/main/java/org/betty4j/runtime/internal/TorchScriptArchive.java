@@ -1,4 +1,4 @@
-package org.betty4j.runtime.script;
+package org.betty4j.runtime.internal;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -12,15 +12,16 @@ import java.util.zip.ZipOutputStream;
 
 /**
  * A TorchScript archive of one parameterless module, written with the JDK's zip support:
- * libtorch compiles its {@code code/__torch__.py} when it loads the archive. The layout is the one
- * runtime/AUTOGRAD.md describes for the autograd facade's module.
+ * libtorch compiles its {@code code/__torch__.py} when it loads the archive, so no Python is
+ * needed anywhere. The layout is the one runtime/AUTOGRAD.md describes; the autograd facade,
+ * mixed precision and the fused scripted step write their modules with it.
  */
-final class ScriptArchive {
+public final class TorchScriptArchive {
 
-    private ScriptArchive() {}
+    private TorchScriptArchive() {}
 
     /** Writes to {@code file} a module whose {@code code} declares {@code class <className>(Module)}. */
-    static void write(Path file, String className, String code) throws IOException {
+    public static void write(Path file, String className, String code) throws IOException {
         try (OutputStream os = Files.newOutputStream(file); ZipOutputStream zip = new ZipOutputStream(os)) {
             stored(zip, "archive/data.pkl", dataPickle(className));
             stored(zip, "archive/code/__torch__.py", code.getBytes(StandardCharsets.UTF_8));
