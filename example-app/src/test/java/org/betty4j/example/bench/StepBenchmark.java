@@ -41,7 +41,8 @@ import org.betty4j.runtime.hypergrad.HypergradConfig;
  * the table adds its ms/step and the ratio of this engine to it, paired round by round),
  * {@code --jvm "OPTIONS"} (JVM options of every child, engine and DJL loop alike; default
  * {@value #CHILD_JVM_DEFAULT}, the generated main's default in the archetype's exec configuration;
- * {@code none} for no options).
+ * {@code none} for no options), {@code --scale K} (every case runs K times its steps and warm-up:
+ * long runs, for peak memory over a run's length).
  */
 public final class StepBenchmark {
 
@@ -92,6 +93,17 @@ public final class StepBenchmark {
         childClasspath = snapshot(Path.of(opts.getOrDefault("snapshot", "target/bench-classes")));
         if (opts.containsKey("before")) {
             beforeClasspath = earlierVersion(Path.of(opts.get("before")));
+        }
+        int scale = Integer.parseInt(opts.getOrDefault("scale", "1"));
+        if (scale < 1 || scale > 1000) {
+            throw new IllegalArgumentException("--scale must be 1..1000, got " + scale);
+        }
+        if (scale > 1 && beforeClasspath != null) {
+            throw new IllegalArgumentException("--scale applies to this version's children only; drop --before");
+        }
+        if (scale > 1) {
+            childJvmOptions = new ArrayList<>(childJvmOptions);
+            childJvmOptions.add("-Dbench.scale=" + scale);
         }
 
         // results.get(case/runner/threads) = one Result per round
@@ -328,8 +340,11 @@ public final class StepBenchmark {
 
     /** One case in this JVM; prints {@code RESULT msPerStep peakKiB liveStartBytes liveEndBytes}. */
     private static void child(String name, String runner, String threads) {
-        Case c = CASES.stream().filter(x -> x.name.equals(name)).findFirst()
+        Case listed = CASES.stream().filter(x -> x.name.equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("unknown program " + name));
+        int scale = Integer.getInteger("bench.scale", 1);
+        Case c = new Case(listed.name, listed.label, listed.steps * scale, listed.warmup * scale, listed.block,
+                listed.hasFloor);
         long[] stamps = new long[c.steps + 1];
         long[] live = new long[2];
         if (runner.equals("engine")) {
