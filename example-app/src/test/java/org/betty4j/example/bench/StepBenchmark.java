@@ -42,7 +42,9 @@ import org.betty4j.runtime.hypergrad.HypergradConfig;
  * {@code --jvm "OPTIONS"} (JVM options of every child, engine and DJL loop alike; default
  * {@value #CHILD_JVM_DEFAULT}, the generated main's default in the archetype's exec configuration;
  * {@code none} for no options), {@code --scale K} (every case runs K times its steps and warm-up:
- * long runs, for peak memory over a run's length).
+ * long runs, for peak memory over a run's length), {@code --profile DIR} (each child writes a JFR
+ * recording {@code DIR/<program>-<runner>-<threads>.jfr}, of the last round; {@link ProfileSummary}
+ * prints where its time went).
  */
 public final class StepBenchmark {
 
@@ -104,6 +106,10 @@ public final class StepBenchmark {
         if (scale > 1) {
             childJvmOptions = new ArrayList<>(childJvmOptions);
             childJvmOptions.add("-Dbench.scale=" + scale);
+        }
+        if (opts.containsKey("profile")) {
+            profileDir = Path.of(opts.get("profile")).toAbsolutePath();
+            Files.createDirectories(profileDir);
         }
 
         // results.get(case/runner/threads) = one Result per round
@@ -233,6 +239,8 @@ public final class StepBenchmark {
     private record Result(double msPerStep, long peakKiB, long liveStart, long liveEnd) {}
 
     private static String childClasspath;
+    /** Where each child writes its flight recording ({@code --profile}), or null. */
+    private static Path profileDir;
     /** The class path of the earlier version's children ({@code --before}), or null. */
     private static String beforeClasspath;
 
@@ -295,6 +303,10 @@ public final class StepBenchmark {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(childJvmOptions); // the same for the engine and the DJL loop
+        if (profileDir != null) {
+            cmd.add("-XX:StartFlightRecording=settings=profile,filename="
+                    + profileDir.resolve(program + "-" + runner + "-" + threads + ".jfr"));
+        }
         cmd.add("-Dai.djl.offline=true");
         cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
         if (!threads.equals("default")) {
