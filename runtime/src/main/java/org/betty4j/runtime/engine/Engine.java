@@ -879,7 +879,7 @@ public final class Engine implements AutoCloseable {
      * otherwise pile up in the problem's long-lived manager. On close, the held arrays return
      * to their managers and everything the step created is freed.
      */
-    private static final class StepScope implements AutoCloseable {
+    static final class StepScope implements AutoCloseable {
         final NDManager manager;
 
         StepScope(NDManager manager, Iterable<ProblemState> problems, List<NDArray> heldBuffer) {

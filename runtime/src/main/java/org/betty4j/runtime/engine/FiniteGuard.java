@@ -209,7 +209,7 @@ final class FiniteGuard {
             for (int i = 0; i < s.params.size(); i++) {
                 if (hasNonFinite(s.params.get(i))) {
                     Memory m = s.guardMemory;
-                    String last = m == null || m.norms == null ? "no finite norm recorded"
+                    String last = m.norms == null ? "no finite norm recorded"
                             : String.format(Locale.ROOT, "its last finite norm %.4g at local step %d", m.norms[i],
                                     m.localStep);
                     String message = s.node.name() + ": its update made parameter '" + s.paramNames.get(i)
@@ -226,7 +226,7 @@ final class FiniteGuard {
         double[] worstNorms = null;
         for (ProblemState s : states.values()) {
             Memory m = s.guardMemory;
-            if (m == null || m.norms == null) {
+            if (m.norms == null) {
                 continue;
             }
             // the norms before and after the problem's last update: a problem's memory holds its

@@ -14,7 +14,6 @@ import org.betty4j.runtime.hypergrad.internal.InnerUpdate;
 import org.betty4j.runtime.optim.UpdateRule;
 import org.betty4j.runtime.problem.Cost;
 import org.betty4j.runtime.problem.Scripted;
-import org.betty4j.runtime.problem.Trainable;
 import org.betty4j.runtime.script.ScriptedStep;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -157,7 +156,7 @@ final class ScriptedSteps implements AutoCloseable {
         if (problem.scaler != null || config.computeType() != ai.djl.ndarray.types.DataType.FLOAT32) {
             return "the run uses mixed precision";
         }
-        if (declaredBy(node.trainable().getClass(), "afterGradients", NDList.class, NDList.class) != Trainable.class) {
+        if (problem.hasAfterGradients) {
             return "it overrides afterGradients, which sees the gradient before the update";
         }
         // last: it creates the optimizer's state arrays (zeros) when they do not exist yet
@@ -177,14 +176,8 @@ final class ScriptedSteps implements AutoCloseable {
 
     /** The Java training step's loss on {@code batch}, without a graph, in a scope freed after it. */
     private double javaLoss(ProblemState problem, Batch batch) {
-        try (NDManager scope = root.get().newSubManager(); GradMode off = GradMode.disabled()) {
-            for (ProblemState p : states.values()) {
-                for (NDArray held : p.manager.getManagedArrays()) {
-                    if (held.getManager() != scope) {
-                        held.tempAttach(scope);
-                    }
-                }
-            }
+        try (Engine.StepScope scope = new Engine.StepScope(root.get().newSubManager(), states.values(),
+                new java.util.ArrayList<>()); GradMode off = GradMode.disabled()) {
             NDArray loss = problem.node.costFunction().compute(batch).loss();
             try (NDArray wide = loss.toType(ai.djl.ndarray.types.DataType.FLOAT64, true)) {
                 return wide.getDouble();
