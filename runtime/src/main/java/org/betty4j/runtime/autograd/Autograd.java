@@ -20,9 +20,14 @@ import java.util.IdentityHashMap;
  * products over lists of arrays, exact to any order and leak-free. Every hypergradient method
  * uses only this class.
  *
- * <p>It calls libtorch's functional {@code torch.autograd.grad} through a TorchScript module
- * the runtime writes itself (see runtime/AUTOGRAD.md): gradients are returned, never
- * accumulated into {@code .grad}, so no reference cycle keeps graphs alive.
+ * <p>Products that carry a graph ({@code createGraph}) and vector-Jacobian products call
+ * libtorch's functional {@code torch.autograd.grad} through a TorchScript module the runtime
+ * writes itself, loaded on first use (see runtime/AUTOGRAD.md): those gradients are returned,
+ * never accumulated into {@code .grad}, so no reference cycle keeps graphs alive. A first-order
+ * gradient of a scalar with respect to leaves (parameters) takes libtorch's {@code backward}
+ * instead, which needs no TorchScript: its {@code .grad} holds no graph, each input's
+ * {@code .grad} is zeroed before and copied out after, and other leaves the cost reads keep
+ * what {@code backward} added to their {@code .grad}.
  *
  * <p>Results live in the manager of {@code outputs[0]}: compute the cost inside a step's
  * sub-manager and everything the products create closes with it. Graphs are always retained
@@ -34,23 +39,34 @@ public final class Autograd {
 
     private static Autograd instance;
 
-    private final ModuleCall module;
+    // the TorchScript module and the flags passed to every call of it: loaded and created on the
+    // first call that needs them, then kept for the process
+    private ModuleCall module;
+    private IValue trueFlag;
+    private IValue falseFlag;
 
-    // flags passed to every call: constant, so created once (after the engine loaded libtorch)
-    // and kept for the process
-    private final IValue trueFlag = IValue.from(true);
-    private final IValue falseFlag = IValue.from(false);
+    Autograd() {}
 
-    private Autograd(PtSymbolBlock module) {
-        this.module = new ModuleCall(module);
-    }
-
-    /** The process-wide facade; the module is written and loaded on first use. */
+    /** The process-wide facade; its TorchScript module is written and loaded on first use. */
     public static synchronized Autograd get() {
         if (instance == null) {
-            instance = new Autograd(loadModule());
+            instance = new Autograd();
         }
         return instance;
+    }
+
+    /** Whether this facade has loaded its TorchScript module (first-order gradients of leaves do not). */
+    synchronized boolean scriptLoaded() {
+        return module != null;
+    }
+
+    private synchronized ModuleCall module() {
+        if (module == null) {
+            module = new ModuleCall(loadModule());
+            trueFlag = IValue.from(true);
+            falseFlag = IValue.from(false);
+        }
+        return module;
     }
 
     private static PtSymbolBlock loadModule() {
@@ -71,7 +87,9 @@ public final class Autograd {
 
     /**
      * Gradient of a scalar with respect to {@code inputs}; inputs the scalar does not depend
-     * on get zeros. The graph is retained: the same scalar may be differentiated again.
+     * on get zeros. The graph is retained: the same scalar may be differentiated again. Without
+     * {@code createGraph}, inputs that are leaves have their {@code .grad} zeroed and set by
+     * libtorch's {@code backward} (see the class comment).
      */
     public NDList grad(NDArray scalar, NDList inputs, boolean createGraph) {
         if (scalar.getShape().size() != 1) {
@@ -79,9 +97,45 @@ public final class Autograd {
                     + "; reduce it first (sum or mean) or use vjp with a seed vector");
         }
         checkInputs(inputs);
+        if (!createGraph && scalar instanceof PtNDArray) {
+            NDList leaves;
+            try {
+                leaves = LeafGradients.of((PtNDArray) scalar, inputs);
+            } catch (EngineException e) {
+                throw translated(e, new NDList(scalar), inputs);
+            }
+            if (leaves != null) {
+                return leaves;
+            }
+        }
+        return scriptGrad(scalar, inputs, createGraph);
+    }
+
+    /**
+     * As {@code grad(scalar, inputs, false)}, but zeros (in {@code scalar}'s manager) when
+     * {@code scalar} carries no gradient graph at all: a cost computed while everything it reads
+     * is held constant, as when a caller stops some parameters from requiring gradients.
+     */
+    public NDList gradOrZeros(NDArray scalar, NDList inputs) {
+        try {
+            return grad(scalar, inputs, false);
+        } catch (NoGraphException e) {
+            NDList zeros = new NDList(inputs.size());
+            for (NDArray in : inputs) {
+                NDArray z = in.zerosLike();
+                z.attach(scalar.getManager());
+                zeros.add(z);
+            }
+            return zeros;
+        }
+    }
+
+    /** {@link #grad} through the TorchScript module, also for first-order gradients of leaves. */
+    NDList scriptGrad(NDArray scalar, NDList inputs, boolean createGraph) {
+        ModuleCall call = module();
         // the seed of ones is left to libtorch (it makes the same ones_like tensor)
         try (IValue outputs = IValue.listFrom((PtNDArray) scalar); IValue in = tensorList(inputs)) {
-            return call(TorchScriptGradModule.GRAD, new NDList(scalar), inputs, outputs, in, trueFlag,
+            return call(call, TorchScriptGradModule.GRAD, new NDList(scalar), inputs, outputs, in, trueFlag,
                     createGraph ? trueFlag : falseFlag);
         }
     }
@@ -92,10 +146,11 @@ public final class Autograd {
      */
     public NDList vjp(NDList outputs, NDList inputs, NDList seeds, boolean createGraph) {
         checkArguments(outputs, inputs, seeds);
+        ModuleCall call = module();
         try (IValue out = tensorList(outputs);
                 IValue in = tensorList(inputs);
                 IValue seed = tensorList(seeds)) {
-            return call(TorchScriptGradModule.VJP, outputs, inputs, out, in, seed, trueFlag,
+            return call(call, TorchScriptGradModule.VJP, outputs, inputs, out, in, seed, trueFlag,
                     createGraph ? trueFlag : falseFlag);
         }
     }
@@ -109,30 +164,44 @@ public final class Autograd {
         return vjp(gradsWithGraph, inputs, v, createGraph);
     }
 
-    private NDList call(String method, NDList outputs, NDList inputs, IValue... args) {
+    private static NDList call(ModuleCall module, String method, NDList outputs, NDList inputs, IValue... args) {
         PtNDArray[] result;
         try {
             result = module.tensors(method, (PtNDManager) outputs.get(0).getManager(), args);
         } catch (EngineException e) {
-            String message = String.valueOf(e.getMessage());
-            if (message.contains("does not require grad and does not have a grad_fn")) {
-                // DJL offers no safe native check for a graph on a non-leaf, so libtorch tells us
-                throw new IllegalStateException("the output (" + describe(outputs.get(0))
-                        + ") carries no gradient graph: it was computed with gradient recording off, or from "
-                        + "detached arrays only; compute the cost inside a GradientCollector from parameters "
-                        + "that require gradients", e);
-            }
-            if (message.contains("does not require grad")) {
-                // an input without gradients: found here, on failure only, to keep the call cheap
-                requireGradients(inputs);
-            }
-            throw e;
+            throw translated(e, outputs, inputs);
         }
         if (result.length != inputs.size()) {
             throw new IllegalStateException("autograd module returned " + result.length
                     + " gradients for " + inputs.size() + " inputs");
         }
         return new NDList(result);
+    }
+
+    /** libtorch's error as a message naming the array at fault, where one is known. */
+    private static RuntimeException translated(EngineException e, NDList outputs, NDList inputs) {
+        String message = String.valueOf(e.getMessage());
+        if (message.contains("does not require grad and does not have a grad_fn")) {
+            // DJL offers no safe native check for a graph on a non-leaf, so libtorch tells us
+            return new NoGraphException("the output (" + describe(outputs.get(0))
+                    + ") carries no gradient graph: it was computed with gradient recording off, or from "
+                    + "detached arrays only; compute the cost inside a GradientCollector from parameters "
+                    + "that require gradients", e);
+        }
+        if (message.contains("does not require grad")) {
+            // an input without gradients: found here, on failure only, to keep the call cheap
+            requireGradients(inputs);
+        }
+        return e;
+    }
+
+    /** The output of a gradient carries no graph. */
+    private static final class NoGraphException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        NoGraphException(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     private static IValue tensorList(NDList arrays) {

@@ -2,7 +2,9 @@ package org.betty4j.runtime.autograd;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
@@ -19,10 +21,11 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * The facade's gradient of a scalar ({@link Autograd#grad}, seeded by libtorch): the same bits as the
- * explicit-seed path, as the named-list call of the same operation and as DJL's backward, the closed
- * form within float rounding, and no state left behind: no {@code .grad} on any leaf (also not
- * on a second problem's parameter the cost reads), no arrays, no resident memory.
+ * First-order gradients of a scalar ({@link Autograd#grad} without a graph): through libtorch's
+ * backward for leaves, through the TorchScript facade otherwise. The same bits on every path (the
+ * facade seeded by libtorch or explicitly, the named-list call, DJL's backward by hand), the closed
+ * form within float rounding; no TorchScript for leaves; nothing carried from one call to the
+ * next through {@code .grad}; no arrays and no resident memory left behind.
  */
 class FirstOrderGradientTest {
 
@@ -62,19 +65,22 @@ class FirstOrderGradientTest {
             w.setRequiresGradient(true);
             lambda.setRequiresGradient(true);
             float[] facade;
+            float[] leaves;
             float[] seeded;
             float[] named;
             float[] djl;
             try (GradMode on = GradMode.enabled()) {
-                facade = Autograd.get().grad(hpoCost(x, y, w, lambda), new NDList(w), false).get(0).toFloatArray();
+                facade = Autograd.get().scriptGrad(hpoCost(x, y, w, lambda), new NDList(w), false).get(0)
+                        .toFloatArray();
+                leaves = Autograd.get().grad(hpoCost(x, y, w, lambda), new NDList(w), false).get(0).toFloatArray();
                 NDArray loss = hpoCost(x, y, w, lambda);
                 seeded = Autograd.get().vjp(new NDList(loss), new NDList(w), new NDList(loss.onesLike()), false)
                         .get(0).toFloatArray();
                 named = GradientPaths.namedFacade(hpoCost(x, y, w, lambda), new NDList(w)).get(0).toFloatArray();
-                // .grad is undefined here (the facade never sets it), so backward stores its result as is
                 djl = GradientPaths.djlBackward(hpoCost(x, y, w, lambda), new NDList(w), new NDList(w, lambda), false)
                         .get(0).toFloatArray();
             }
+            assertArrayEquals(leaves, facade, 0f, "facade vs the leaves' backward");
             assertArrayEquals(named, facade, 0f, "facade vs the named-list call");
             assertArrayEquals(seeded, facade, 0f, "seed by libtorch vs an explicit seed of ones");
             assertArrayEquals(djl, facade, 0f, "facade vs DJL backward");
@@ -102,6 +108,8 @@ class FirstOrderGradientTest {
             try (GradMode on = GradMode.enabled()) {
                 assertArrayEquals(expected,
                         Autograd.get().grad(w.pow(3).sum(), new NDList(w), false).get(0).toDoubleArray(), 0.0);
+                assertArrayEquals(expected,
+                        Autograd.get().scriptGrad(w.pow(3).sum(), new NDList(w), false).get(0).toDoubleArray(), 0.0);
                 assertArrayEquals(expected,
                         GradientPaths.namedFacade(w.pow(3).sum(), new NDList(w)).get(0).toDoubleArray(), 0.0);
                 assertArrayEquals(expected, GradientPaths.djlBackward(w.pow(3).sum(), new NDList(w), new NDList(w),
@@ -144,7 +152,7 @@ class FirstOrderGradientTest {
     }
 
     @Test
-    void manyGradientsLeaveNoGradStateNoArraysAndNoMemoryBehind() throws IOException {
+    void manyGradientsLeaveNoArraysAndNoMemoryBehind() throws IOException {
         try (NDManager base = ClosedArrayBuffers.retaining(NDManager.newBaseManager())) {
             // 250k parameters: a graph kept alive per call would add ≥ 1 MiB per call
             NDArray x = base.randomNormal(new Shape(8, 250_000));
@@ -172,11 +180,108 @@ class FirstOrderGradientTest {
             System.gc();
             long growthKiB = residentKiB() - rssAtMark;
             assertEquals(held, base.getManagedArrays().size(), "arrays left in the base manager");
-            assertNull(JniUtils.getGradient((PtNDArray) w), ".grad of the differentiated parameter was set");
-            assertNull(JniUtils.getGradient((PtNDArray) lambda), ".grad of the other problem's parameter was set");
             // 1200 calls of a leaked graph would be over 1 GiB
             assertTrue(growthKiB < 96 * 1024, "resident memory grew by " + growthKiB + " KiB over " + (calls - 300)
                     + " gradient calls");
+        }
+    }
+
+    @Test
+    void theFacadeSetsNoGradOfAnyLeaf() {
+        try (NDManager m = ClosedArrayBuffers.retaining(NDManager.newBaseManager())) {
+            NDArray w = m.create(new float[] {0.5f, -1f});
+            NDArray lambda = m.create(new float[] {2f, 3f});
+            w.setRequiresGradient(true);
+            lambda.setRequiresGradient(true);
+            try (GradMode on = GradMode.enabled()) {
+                NDArray cost = w.square().mul(lambda).sum();
+                assertArrayEquals(new float[] {2f, -6f},
+                        Autograd.get().scriptGrad(cost, new NDList(w), false).get(0).toFloatArray(), 0f);
+                NDList withGraph = Autograd.get().grad(w.square().mul(lambda).sum(), new NDList(w), true);
+                assertArrayEquals(new float[] {2f, -6f}, withGraph.get(0).toFloatArray(), 0f);
+            }
+            assertNull(JniUtils.getGradient((PtNDArray) w), ".grad of the differentiated parameter was set");
+            assertNull(JniUtils.getGradient((PtNDArray) lambda), ".grad of the other problem's parameter was set");
+        }
+    }
+
+    @Test
+    void gradientsOfLeavesNeedNoTorchScriptAndCarryNothingFromCallToCall() {
+        Autograd fresh = new Autograd();
+        try (NDManager m = ClosedArrayBuffers.retaining(NDManager.newBaseManager())) {
+            NDArray w = m.create(new double[] {0.5, -1.0, 2.0});
+            NDArray lambda = m.create(new double[] {2.0, 3.0, -1.0});
+            // a parameter of a problem the cost does not read, never differentiated before
+            NDArray unused = m.create(new double[] {7.0, 8.0});
+            w.setRequiresGradient(true);
+            lambda.setRequiresGradient(true);
+            unused.setRequiresGradient(true);
+            try (GradMode on = GradMode.enabled()) {
+                for (int call = 0; call < 3; call++) {
+                    // each call also adds into lambda's .grad: w ⊙ w
+                    NDList g = fresh.grad(w.square().mul(lambda).sum(), new NDList(w, unused), false);
+                    assertArrayEquals(new double[] {2.0, -6.0, -4.0}, g.get(0).toDoubleArray(), 0.0, "call " + call);
+                    assertArrayEquals(new double[] {0.0, 0.0}, g.get(1).toDoubleArray(), 0.0, "call " + call);
+                }
+                // lambda's .grad holds what the three calls added; its own gradient starts from zero
+                NDList gl = fresh.grad(w.square().mul(lambda).sum(), new NDList(lambda), false);
+                assertArrayEquals(new double[] {0.25, 1.0, 4.0}, gl.get(0).toDoubleArray(), 0.0);
+            }
+            assertFalse(fresh.scriptLoaded(), "a first-order gradient of leaves loaded the TorchScript module");
+            try (GradMode on = GradMode.enabled()) {
+                NDList withGraph = fresh.grad(w.square().mul(lambda).sum(), new NDList(w), true);
+                assertArrayEquals(new double[] {2.0, -6.0, -4.0}, withGraph.get(0).toDoubleArray(), 0.0);
+            }
+            assertTrue(fresh.scriptLoaded(), "a gradient with its graph needs the TorchScript module");
+        }
+    }
+
+    @Test
+    void anInputComputedFromOthersGoesThroughTheFacade() {
+        try (NDManager m = ClosedArrayBuffers.retaining(NDManager.newBaseManager())) {
+            NDArray w = m.create(new double[] {0.5, -1.0});
+            w.setRequiresGradient(true);
+            try (GradMode on = GradMode.enabled()) {
+                NDArray u = w.mul(3);
+                // d/du Σ u³ = 3u² = 27 w²; backward would give u no .grad at all
+                NDList g = Autograd.get().grad(u.pow(3).sum(), new NDList(u), false);
+                assertArrayEquals(new double[] {6.75, 27.0}, g.get(0).toDoubleArray(), 1e-12);
+            }
+        }
+    }
+
+    @Test
+    void anInputWithoutGradientsIsNamed() {
+        try (NDManager m = ClosedArrayBuffers.retaining(NDManager.newBaseManager())) {
+            NDArray w = m.create(new double[] {0.5, -1.0});
+            NDArray frozen = m.create(new double[] {1.0, 2.0});
+            frozen.setName("frozen");
+            w.setRequiresGradient(true);
+            try (GradMode on = GradMode.enabled()) {
+                NDArray cost = w.mul(frozen).sum();
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> Autograd.get().grad(cost, new NDList(w, frozen), false));
+                assertTrue(e.getMessage().contains("input 1 ('frozen'"), e.getMessage());
+                assertTrue(e.getMessage().contains("does not require gradients"), e.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void aCostWithoutGraphIsAnErrorForGradAndZerosForGradOrZeros() {
+        try (NDManager m = ClosedArrayBuffers.retaining(NDManager.newBaseManager())) {
+            NDArray w = m.create(new double[] {0.5, -1.0});
+            w.setRequiresGradient(true);
+            NDArray constant;
+            try (GradMode off = GradMode.disabled()) {
+                constant = w.square().sum();
+            }
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> Autograd.get().grad(constant, new NDList(w), false));
+            assertTrue(e.getMessage().contains("carries no gradient graph"), e.getMessage());
+            NDList zeros = Autograd.get().gradOrZeros(constant, new NDList(w));
+            assertArrayEquals(new double[] {0.0, 0.0}, zeros.get(0).toDoubleArray(), 0.0);
+            assertEquals(constant.getManager(), zeros.get(0).getManager());
         }
     }
 

@@ -51,11 +51,15 @@ public final class GradientPaths {
     private GradientPaths() {}
 
     /**
-     * The gradient through DJL's backward: accumulates into {@code .grad} of every leaf of the
-     * graph, reads (copies) the inputs' and zeroes {@code .grad} of {@code leaves} (the inputs and
-     * every other leaf the graph reaches) so nothing accumulates across calls.
+     * The gradient through DJL's backward, written out by hand: zeroes {@code .grad} of
+     * {@code leaves} (the inputs and every other leaf the graph reaches), accumulates into
+     * {@code .grad} of every leaf of the graph, reads (copies) the inputs' and zeroes the leaves
+     * again, so nothing accumulates across calls.
      */
     public static NDList djlBackward(NDArray scalar, NDList inputs, NDList leaves, boolean retainGraph) {
+        for (NDArray leaf : leaves) {
+            JniUtils.zeroGrad((PtNDArray) leaf);
+        }
         try (NDArray seed = scalar.onesLike()) {
             JniUtils.backward((PtNDArray) scalar, (PtNDArray) seed, retainGraph, false);
         }
@@ -71,6 +75,11 @@ public final class GradientPaths {
             JniUtils.zeroGrad((PtNDArray) leaf);
         }
         return result;
+    }
+
+    /** The TorchScript facade's first-order gradient, also for leaves (no graph kept). */
+    public static NDList scriptGrad(NDArray scalar, NDList inputs) {
+        return Autograd.get().scriptGrad(scalar, inputs, false);
     }
 
     /** The named-list call: names, a flag tensor and a seed tensor per call. */

@@ -26,7 +26,8 @@ import org.betty4j.runtime.autograd.GradientPaths;
  * reaches a second problem's λ; an MLP 784-256-10 cross-entropy, batch 100), each as the forward
  * alone and the forward plus the gradient through DJL's backward (result copied out of
  * {@code .grad}, then {@code .grad} zeroed), through the named-list call of the same operation
- * ({@code IValueUtils.forward}), through {@link Autograd#grad} as the engine calls it, through
+ * ({@code IValueUtils.forward}), through {@link Autograd#grad} as the engine calls it (backward
+ * for leaves), through the TorchScript facade's {@code grad_of_scalars}, through
  * {@link Autograd#vjp} with an explicit seed, and with TorchScript's graph executor optimization
  * off; and the non-finite check of the MLP's gradients, element-wise (isInfinite, isNaN,
  * logicalOr, any per array) against the fused form (one sum per array, stacked, read once).
@@ -95,8 +96,10 @@ public final class OpBenchmark {
                         () -> GradientPaths.djlBackward(cost.get(), in, all, true));
                 ops.put(problem + ": forward + facade, names and tensors for lists, flag and seed (IValueUtils.forward)",
                         () -> GradientPaths.namedFacade(cost.get(), in));
-                ops.put(problem + ": forward + facade grad() (direct method call, cached flags, seed by libtorch)",
+                ops.put(problem + ": forward + Autograd.grad() as the engine calls it (backward into zeroed .grad, copied out)",
                         () -> Autograd.get().grad(cost.get(), in, false));
+                ops.put(problem + ": forward + facade grad() (direct method call, cached flags, seed by libtorch)",
+                        () -> GradientPaths.scriptGrad(cost.get(), in));
                 ops.put(problem + ": forward + facade vjp() with a seed of ones (direct method call)", () -> {
                     NDArray loss = cost.get();
                     Autograd.get().vjp(new NDList(loss), in, new NDList(loss.onesLike()), false);
@@ -104,7 +107,7 @@ public final class OpBenchmark {
                 ops.put(problem + ": forward + facade grad(), TorchScript graph executor optimization off", () -> {
                     JniUtils.setGraphExecutorOptimize(false);
                     try {
-                        Autograd.get().grad(cost.get(), in, false);
+                        GradientPaths.scriptGrad(cost.get(), in);
                     } finally {
                         JniUtils.setGraphExecutorOptimize(true);
                     }

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import org.betty4j.annotations.HypergradMethod;
 import org.betty4j.runtime.autograd.Autograd;
@@ -99,6 +101,50 @@ class AidFiniteDifferenceEngineTest {
             double[] actual = engine.parameters("U").get(0).toDoubleArray();
             System.out.printf("engine upper update, max abs error vs closed form: %.3e%n", maxAbsDiff(expected, actual));
             assertArrayEquals(expected, actual, 1e-9);
+        }
+    }
+
+    @Test
+    void lowerParametersRequireGradientsAgainAfterTheProductAlsoWhenTheCostFails() {
+        try (NDManager m = ClosedArrayBuffers.retaining(NDManager.newBaseManager())) {
+            NDArray w = m.create(new double[] {0.4, -1.2, 2.0});
+            NDArray lambda = m.create(new double[] {0.7, -0.3});
+            ParameterLists.of("w", w, "lambda", lambda);
+            NDArray b = m.create(B);
+            NDArray a = m.create(A);
+            NDList v = new NDList(m.create(new double[] {1.5, -2.0, 0.25}));
+            try (GradientCollector gc = m.getEngine().newGradientCollector()) {
+                JacobianContext ctx = new JacobianContext("L", "U", new NDList(w), new NDList(lambda),
+                        () -> lowerCost(w, lambda, a, b), HypergradConfig.defaults(HypergradMethod.AID_FD),
+                        Autograd.get());
+                new AidFiniteDifference().apply(v, ctx);
+                assertTrue(JniUtils.requiresGrad((PtNDArray) w), "w no longer requires gradients");
+                JacobianContext failing = new JacobianContext("L", "U", new NDList(w), new NDList(lambda),
+                        () -> {
+                            throw new IllegalStateException("cost failed");
+                        }, HypergradConfig.defaults(HypergradMethod.AID_FD), Autograd.get());
+                assertThrows(IllegalStateException.class, () -> new AidFiniteDifference().apply(v, failing));
+                assertTrue(JniUtils.requiresGrad((PtNDArray) w), "w no longer requires gradients after a failure");
+                assertTrue(JniUtils.requiresGrad((PtNDArray) lambda));
+            }
+        }
+    }
+
+    @Test
+    void aLowerCostThatReadsNoUpperParameterGivesAZeroProduct() {
+        try (NDManager m = ClosedArrayBuffers.retaining(NDManager.newBaseManager())) {
+            NDArray w = m.create(new double[] {0.4, -1.2, 2.0});
+            NDArray lambda = m.create(new double[] {0.7, -0.3});
+            ParameterLists.of("w", w, "lambda", lambda);
+            NDArray a = m.create(A);
+            NDList v = new NDList(m.create(new double[] {1.5, -2.0, 0.25}));
+            try (GradientCollector gc = m.getEngine().newGradientCollector()) {
+                JacobianContext ctx = new JacobianContext("L", "U", new NDList(w), new NDList(lambda),
+                        () -> w.square().mul(a).sum().mul(0.5), HypergradConfig.defaults(HypergradMethod.AID_FD),
+                        Autograd.get());
+                NDList product = new AidFiniteDifference().apply(v, ctx);
+                assertArrayEquals(new double[] {0.0, 0.0}, product.get(0).toDoubleArray(), 0.0);
+            }
         }
     }
 

@@ -35,19 +35,45 @@ public final class AidFiniteDifference implements BestResponseJacobian {
         NDList saved = Vectors.copy(ctx.currParams(), v.get(0).getManager());
         NDList gradPlus;
         NDList gradMinus;
+        // only ∇_prev is taken: curr's parameters build no graph while the two costs are computed,
+        // so a backward through them does not also differentiate with respect to curr
+        boolean[] required = setRequiresGradient(ctx.currParams(), null);
         try {
             perturb(ctx.currParams(), v, eps);
-            gradPlus = ctx.autograd().grad(ctx.currCost().get(), ctx.prevParams(), false);
+            gradPlus = prevGradient(ctx);
             perturb(ctx.currParams(), v, -2 * eps);
-            gradMinus = ctx.autograd().grad(ctx.currCost().get(), ctx.prevParams(), false);
+            gradMinus = prevGradient(ctx);
         } finally {
             restore(ctx.currParams(), saved);
+            setRequiresGradient(ctx.currParams(), required);
         }
         NDList out = new NDList(gradPlus.size());
         for (int i = 0; i < gradPlus.size(); i++) {
             out.add(gradMinus.get(i).sub(gradPlus.get(i)).divi(2 * eps));
         }
         return out;
+    }
+
+    private static NDList prevGradient(JacobianContext ctx) {
+        // zeros when, with curr's parameters held constant, the cost reads none of prev's
+        return ctx.autograd().gradOrZeros(ctx.currCost().get(), ctx.prevParams());
+    }
+
+    /**
+     * Sets whether each of {@code params} requires gradients: to false when {@code previous} is
+     * null, else back to {@code previous}; returns the settings it replaced.
+     */
+    private static boolean[] setRequiresGradient(NDList params, boolean[] previous) {
+        boolean[] was = new boolean[params.size()];
+        for (int i = 0; i < params.size(); i++) {
+            NDArray p = params.get(i);
+            was[i] = p.hasGradient();
+            boolean to = previous != null && previous[i];
+            if (was[i] != to) {
+                p.setRequiresGradient(to);
+            }
+        }
+        return was;
     }
 
     private static void perturb(NDList params, NDList v, double scale) {
