@@ -131,6 +131,31 @@ class AidFiniteDifferenceEngineTest {
     }
 
     @Test
+    void thePerturbedCostsAreDifferentiatedOnlyWithRespectToTheUpperParameters() {
+        try (NDManager m = ClosedArrayBuffers.retaining(NDManager.newBaseManager())) {
+            NDArray w = m.create(new double[] {0.4, -1.2, 2.0});
+            NDArray lambda = m.create(new double[] {0.7, -0.3});
+            ParameterLists.of("w", w, "lambda", lambda);
+            NDArray b = m.create(B);
+            NDArray a = m.create(A);
+            NDList v = new NDList(m.create(new double[] {1.5, -2.0, 0.25}));
+            try (GradientCollector gc = m.getEngine().newGradientCollector()) {
+                // give w a .grad of zeros: a backward that reached w would add ∂C_L/∂w ≠ 0 to it
+                Autograd.get().grad(lowerCost(w, lambda, a, b), new NDList(w), false);
+                JniUtils.zeroGrad((PtNDArray) w);
+                JacobianContext ctx = new JacobianContext("L", "U", new NDList(w), new NDList(lambda),
+                        () -> lowerCost(w, lambda, a, b), HypergradConfig.defaults(HypergradMethod.AID_FD),
+                        Autograd.get());
+                new AidFiniteDifference().apply(v, ctx);
+                try (PtNDArray grad = JniUtils.getGradient((PtNDArray) w)) {
+                    assertArrayEquals(new double[] {0, 0, 0}, grad.toDoubleArray(), 0.0,
+                            "the finite difference's gradients also went through w");
+                }
+            }
+        }
+    }
+
+    @Test
     void aLowerCostThatReadsNoUpperParameterGivesAZeroProduct() {
         try (NDManager m = ClosedArrayBuffers.retaining(NDManager.newBaseManager())) {
             NDArray w = m.create(new double[] {0.4, -1.2, 2.0});
