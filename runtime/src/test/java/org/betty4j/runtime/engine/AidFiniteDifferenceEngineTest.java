@@ -34,27 +34,46 @@ class AidFiniteDifferenceEngineTest {
     private static final double[][] B = {{1.0, -0.5}, {0.25, 2.0}, {-1.0, 0.75}};
     private static final double[] T = {0.3, -0.2, 1.0};
 
+    /** The bilevel quadratic program's arrays, in a manager of the test's. */
+    private static final class Quadratic {
+        final NDArray w;
+        final NDArray lambda;
+        final NDArray a;
+        final NDArray b;
+        final NDList v;
+
+        Quadratic(NDManager m) {
+            w = m.create(new double[] {0.4, -1.2, 2.0});
+            lambda = m.create(new double[] {0.7, -0.3});
+            ParameterLists.of("w", w, "lambda", lambda);
+            b = m.create(B);
+            a = m.create(A);
+            v = new NDList(m.create(new double[] {1.5, -2.0, 0.25}));
+        }
+
+        JacobianContext context(java.util.function.Supplier<NDArray> cost) {
+            return new JacobianContext("L", "U", new NDList(w), new NDList(lambda), cost,
+                    HypergradConfig.defaults(HypergradMethod.AID_FD), Autograd.get());
+        }
+
+        JacobianContext context() {
+            return context(() -> lowerCost(w, lambda, a, b));
+        }
+    }
+
     @Test
     void productEqualsClosedFormBTransposeV() {
         try (NDManager m = ClosedArrayBuffers.retaining(NDManager.newBaseManager())) {
-            NDArray w = m.create(new double[] {0.4, -1.2, 2.0});
-            NDArray lambda = m.create(new double[] {0.7, -0.3});
-            ParameterLists.of("w", w, "lambda", lambda);
-            NDArray b = m.create(B);
-            NDArray a = m.create(A);
-            NDList v = new NDList(m.create(new double[] {1.5, -2.0, 0.25}));
+            Quadratic q = new Quadratic(m);
             try (NDManager step = ClosedArrayBuffers.retaining(m.newSubManager()); GradientCollector gc = m.getEngine().newGradientCollector()) {
-                JacobianContext ctx = new JacobianContext("L", "U", new NDList(w), new NDList(lambda),
-                        () -> lowerCost(w, lambda, a, b), HypergradConfig.defaults(HypergradMethod.AID_FD),
-                        Autograd.get());
-                double[] before = w.toDoubleArray();
-                NDList product = new AidFiniteDifference().apply(v, ctx);
-                double[] expected = bTransposeTimes(v.get(0).toDoubleArray());
+                double[] before = q.w.toDoubleArray();
+                NDList product = new AidFiniteDifference().apply(q.v, q.context());
+                double[] expected = bTransposeTimes(q.v.get(0).toDoubleArray());
                 System.out.printf("AID-FD product, max abs error vs closed form Bᵀv: %.3e%n",
                         maxAbsDiff(expected, product.get(0).toDoubleArray()));
                 assertArrayEquals(expected, product.get(0).toDoubleArray(), 1e-9);
                 // the lower parameters are restored bit-exactly
-                assertArrayEquals(before, w.toDoubleArray(), 0.0);
+                assertArrayEquals(before, q.w.toDoubleArray(), 0.0);
             }
         }
     }
@@ -107,25 +126,16 @@ class AidFiniteDifferenceEngineTest {
     @Test
     void lowerParametersRequireGradientsAgainAfterTheProductAlsoWhenTheCostFails() {
         try (NDManager m = ClosedArrayBuffers.retaining(NDManager.newBaseManager())) {
-            NDArray w = m.create(new double[] {0.4, -1.2, 2.0});
-            NDArray lambda = m.create(new double[] {0.7, -0.3});
-            ParameterLists.of("w", w, "lambda", lambda);
-            NDArray b = m.create(B);
-            NDArray a = m.create(A);
-            NDList v = new NDList(m.create(new double[] {1.5, -2.0, 0.25}));
+            Quadratic q = new Quadratic(m);
             try (GradientCollector gc = m.getEngine().newGradientCollector()) {
-                JacobianContext ctx = new JacobianContext("L", "U", new NDList(w), new NDList(lambda),
-                        () -> lowerCost(w, lambda, a, b), HypergradConfig.defaults(HypergradMethod.AID_FD),
-                        Autograd.get());
-                new AidFiniteDifference().apply(v, ctx);
-                assertTrue(JniUtils.requiresGrad((PtNDArray) w), "w no longer requires gradients");
-                JacobianContext failing = new JacobianContext("L", "U", new NDList(w), new NDList(lambda),
-                        () -> {
-                            throw new IllegalStateException("cost failed");
-                        }, HypergradConfig.defaults(HypergradMethod.AID_FD), Autograd.get());
-                assertThrows(IllegalStateException.class, () -> new AidFiniteDifference().apply(v, failing));
-                assertTrue(JniUtils.requiresGrad((PtNDArray) w), "w no longer requires gradients after a failure");
-                assertTrue(JniUtils.requiresGrad((PtNDArray) lambda));
+                new AidFiniteDifference().apply(q.v, q.context());
+                assertTrue(JniUtils.requiresGrad((PtNDArray) q.w), "w no longer requires gradients");
+                JacobianContext failing = q.context(() -> {
+                    throw new IllegalStateException("cost failed");
+                });
+                assertThrows(IllegalStateException.class, () -> new AidFiniteDifference().apply(q.v, failing));
+                assertTrue(JniUtils.requiresGrad((PtNDArray) q.w), "w no longer requires gradients after a failure");
+                assertTrue(JniUtils.requiresGrad((PtNDArray) q.lambda));
             }
         }
     }
@@ -133,21 +143,13 @@ class AidFiniteDifferenceEngineTest {
     @Test
     void thePerturbedCostsAreDifferentiatedOnlyWithRespectToTheUpperParameters() {
         try (NDManager m = ClosedArrayBuffers.retaining(NDManager.newBaseManager())) {
-            NDArray w = m.create(new double[] {0.4, -1.2, 2.0});
-            NDArray lambda = m.create(new double[] {0.7, -0.3});
-            ParameterLists.of("w", w, "lambda", lambda);
-            NDArray b = m.create(B);
-            NDArray a = m.create(A);
-            NDList v = new NDList(m.create(new double[] {1.5, -2.0, 0.25}));
+            Quadratic q = new Quadratic(m);
             try (GradientCollector gc = m.getEngine().newGradientCollector()) {
                 // give w a .grad of zeros: a backward that reached w would add ∂C_L/∂w ≠ 0 to it
-                Autograd.get().grad(lowerCost(w, lambda, a, b), new NDList(w), false);
-                JniUtils.zeroGrad((PtNDArray) w);
-                JacobianContext ctx = new JacobianContext("L", "U", new NDList(w), new NDList(lambda),
-                        () -> lowerCost(w, lambda, a, b), HypergradConfig.defaults(HypergradMethod.AID_FD),
-                        Autograd.get());
-                new AidFiniteDifference().apply(v, ctx);
-                try (PtNDArray grad = JniUtils.getGradient((PtNDArray) w)) {
+                Autograd.get().grad(lowerCost(q.w, q.lambda, q.a, q.b), new NDList(q.w), false);
+                JniUtils.zeroGrad((PtNDArray) q.w);
+                new AidFiniteDifference().apply(q.v, q.context());
+                try (PtNDArray grad = JniUtils.getGradient((PtNDArray) q.w)) {
                     assertArrayEquals(new double[] {0, 0, 0}, grad.toDoubleArray(), 0.0,
                             "the finite difference's gradients also went through w");
                 }
@@ -158,16 +160,10 @@ class AidFiniteDifferenceEngineTest {
     @Test
     void aLowerCostThatReadsNoUpperParameterGivesAZeroProduct() {
         try (NDManager m = ClosedArrayBuffers.retaining(NDManager.newBaseManager())) {
-            NDArray w = m.create(new double[] {0.4, -1.2, 2.0});
-            NDArray lambda = m.create(new double[] {0.7, -0.3});
-            ParameterLists.of("w", w, "lambda", lambda);
-            NDArray a = m.create(A);
-            NDList v = new NDList(m.create(new double[] {1.5, -2.0, 0.25}));
+            Quadratic q = new Quadratic(m);
             try (GradientCollector gc = m.getEngine().newGradientCollector()) {
-                JacobianContext ctx = new JacobianContext("L", "U", new NDList(w), new NDList(lambda),
-                        () -> w.square().mul(a).sum().mul(0.5), HypergradConfig.defaults(HypergradMethod.AID_FD),
-                        Autograd.get());
-                NDList product = new AidFiniteDifference().apply(v, ctx);
+                NDList product = new AidFiniteDifference().apply(q.v,
+                        q.context(() -> q.w.square().mul(q.a).sum().mul(0.5)));
                 assertArrayEquals(new double[] {0.0, 0.0}, product.get(0).toDoubleArray(), 0.0);
             }
         }
