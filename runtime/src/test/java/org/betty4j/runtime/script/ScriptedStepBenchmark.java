@@ -11,7 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.betty4j.runtime.autograd.Autograd;
+import org.betty4j.runtime.autograd.GradientPaths;
 import org.betty4j.runtime.autograd.ClosedArrayBuffers;
 import org.betty4j.runtime.autograd.GradMode;
 import org.betty4j.runtime.optim.Sgd;
@@ -85,7 +85,7 @@ public final class ScriptedStepBenchmark {
                     NDList g;
                     try (GradientCollector gc = base.getEngine().newGradientCollector()) {
                         loss = cost(w, lam, x, y);
-                        g = Autograd.get().grad(loss, new NDList(w), false);
+                        g = GradientPaths.scriptGrad(loss, new NDList(w));
                     }
                     try (GradMode off = GradMode.disabled()) {
                         w.subi(g.get(0).mul(0.1f));
