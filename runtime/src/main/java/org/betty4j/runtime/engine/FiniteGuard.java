@@ -13,7 +13,7 @@ import org.betty4j.runtime.autograd.GradMode;
  * The engine's non-finite guard, and the blame when it fires.
  *
  * <p>Cost: a step's check is one reduction per array (the sum of each gradient, the L2 norm of
- * each of the problem's parameters), stacked with the step's loss and read back once; {@code sum} is NaN or infinite
+ * each of the problem's parameters), read back with the step's loss; {@code sum} is NaN or infinite
  * whenever one element is, so a finite scalar proves the arrays finite. Only when a read value is
  * not finite are the arrays searched element-wise, which also tells a real NaN/∞ from a sum that
  * merely overflowed (then nothing is wrong and the step goes on).
@@ -55,8 +55,8 @@ final class FiniteGuard {
 
     /**
      * As {@link #check(ProblemState, NDList, int, Map)}, and checks {@code loss} (a one-element
-     * array of {@code problem}'s loss, or null) in the same read: one transfer to the host per
-     * step. A non-finite loss is reported first, as {@link #lossNotFinite}. Returns the loss's
+     * array of {@code problem}'s loss, or null) in the same read: on a GPU one transfer to
+     * the host per step. A non-finite loss is reported first, as {@link #lossNotFinite}. Returns the loss's
      * value (NaN when {@code loss} is null).
      */
     static double check(ProblemState problem, NDArray loss, NDList arrays, int globalStep,
@@ -110,18 +110,22 @@ final class FiniteGuard {
 
     /**
      * {@code loss} (when not null), sums of {@code arrays}, then norms of {@code params} (when not
-     * null), read back in one call.
+     * null), read back in one call on a GPU or when there are many; on the CPU a few are
+     * read one by one: a read of a CPU array is a copy of its bytes (under 1 µs), cheaper than the
+     * stack operation and the array it makes (about 5 µs).
      */
     private static double[] reduce(NDArray loss, NDList arrays, NDList params) {
         int size = (loss == null ? 0 : 1) + arrays.size() + (params == null ? 0 : params.size());
         NDList scalars = new NDList(size);
         // what this method created (the loss itself belongs to the step)
         NDList created = new NDList(size + 1);
+        NDArray first = loss != null ? loss : arrays.isEmpty() ? params.get(0) : arrays.get(0);
+        boolean stack = size > READ_ONE_BY_ONE || first.getDevice().isGpu();
         try (GradMode off = GradMode.disabled()) {
             if (loss != null) {
                 NDArray l = isHalf(loss) ? created(loss.toType(DataType.FLOAT32, false), created) : loss;
                 // a (1)- or (1, 1)-shaped loss stacks with the 0-d sums as a 0-d view
-                scalars.add(l.getShape().dimension() == 0 ? l : created(l.reshape(new Shape()), created));
+                scalars.add(!stack || l.getShape().dimension() == 0 ? l : created(l.reshape(new Shape()), created));
             }
             for (NDArray a : arrays) {
                 scalars.add(created(isHalf(a) ? created(a.toType(DataType.FLOAT32, false), created).sum() : a.sum(),
@@ -141,7 +145,7 @@ final class FiniteGuard {
             if (same && scalars.size() == 1) {
                 return read(scalars.get(0));
             }
-            if (same) {
+            if (same && stack) {
                 try (NDArray stacked = NDArrays.stack(scalars)) {
                     return read(stacked);
                 }
@@ -155,6 +159,9 @@ final class FiniteGuard {
             created.close();
         }
     }
+
+    /** Up to this many scalars on the CPU are read one by one rather than stacked (see reduce). */
+    static final int READ_ONE_BY_ONE = 12;
 
     private static NDArray created(NDArray a, NDList created) {
         created.add(a);

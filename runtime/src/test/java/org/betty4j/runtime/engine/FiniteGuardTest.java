@@ -273,4 +273,77 @@ class FiniteGuardTest {
             assertEquals(0, engine.skippedSteps("Two"));
         }
     }
+
+    /**
+     * Both ways the guard reads its numbers (one by one for a few, stacked for more than
+     * {@link FiniteGuard#READ_ONE_BY_ONE}) give the step's loss and name the same array: {@code n}
+     * float64 parameters p₀…pₙ₋₁ = (1, 2); the cost Σ pᵢ plus, for the last, Σ sqrt(pₙ₋₁ − c) is
+     * finite with a finite gradient at c = 0 and has an infinite gradient at c = 2 (sqrt(0)).
+     */
+    @Test
+    void theLossAndTheNamedArrayAreTheSameWhetherTheGuardReadsOneByOneOrStacked() {
+        // a step reads 1 + 2n numbers (the loss, n gradient sums, n parameter norms)
+        for (int n : new int[] {1, 2, FiniteGuard.READ_ONE_BY_ONE / 2 + 1, FiniteGuard.READ_ONE_BY_ONE}) {
+            double[] reported = new double[1];
+            try (Engine engine = new Engine(manyArrays(n, 0), EngineConfig.builder().optIterations(1).build())) {
+                engine.addListener(new EngineListener() {
+                    @Override
+                    public void onProblemStep(ProblemNode problem, int localStep, int globalStep, double loss,
+                            org.betty4j.runtime.problem.Cost cost) {
+                        reported[0] = loss;
+                    }
+                });
+                engine.run();
+            }
+            assertEquals(3.0 * n + Math.sqrt(1) + Math.sqrt(2), reported[0], 1e-12, "n = " + n);
+            try (Engine engine = new Engine(manyArrays(n, 1), EngineConfig.builder().optIterations(1).build())) {
+                NonFiniteValueException e = assertThrows(NonFiniteValueException.class, engine::run);
+                assertEquals("the gradient of parameter 'p" + (n - 1) + "'", e.quantity(), "n = " + n);
+            }
+        }
+    }
+
+    /** See {@link #theLossAndTheNamedArrayAreTheSameWhetherTheGuardReadsOneByOneOrStacked}; c = 2·{@code shift}. */
+    private static Program manyArrays(int n, int shift) {
+        NDArray[] p = new NDArray[n];
+        Trainable t = new Trainable() {
+            private Optimizer optimizer;
+
+            @Override
+            public void setUp(ProblemContext context) {
+                for (int i = 0; i < n; i++) {
+                    p[i] = context.manager().create(new double[] {1 + 2 * shift, 2});
+                    p[i].setRequiresGradient(true);
+                }
+                optimizer = Sgd.builder().setLearningRate(1e-30f).build();
+            }
+
+            @Override
+            public ParameterList parameters() {
+                ParameterList list = new ParameterList();
+                for (int i = 0; i < n; i++) {
+                    list.addAll(ParameterLists.of("p" + i, p[i]));
+                }
+                return list;
+            }
+
+            @Override
+            public Optimizer optimizer() {
+                return optimizer;
+            }
+
+            @Override
+            public BatchSource data() {
+                return new ToyProblem.EmptyBatches();
+            }
+        };
+        return Program.builder("many").problem(ProblemNode.builder("Many", 1, t).costFunction((Batch batch) -> {
+            NDArray cost = p[0].sum();
+            for (int i = 1; i < n; i++) {
+                cost = cost.add(p[i].sum());
+            }
+            NDArray last = p[n - 1];
+            return org.betty4j.runtime.problem.Cost.of(cost.add(last.sub(2 * shift).sqrt().sum()));
+        }).build()).build();
+    }
 }
