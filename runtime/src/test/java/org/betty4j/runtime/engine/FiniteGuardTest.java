@@ -273,4 +273,86 @@ class FiniteGuardTest {
             assertEquals(0, engine.skippedSteps("Two"));
         }
     }
+
+    /**
+     * Every way the guard reads its numbers (one by one for a few, stacked for more than
+     * {@link FiniteGuard#READ_ONE_BY_ONE}; a small array read whole, a larger one reduced by an
+     * array operation) gives the step's loss and names the same array: {@code n} float64
+     * parameters p₀…pₙ₋₁ = (1 + c, 2, 3, …, 3) of {@code length} elements; the cost Σᵢ Σ pᵢ plus,
+     * for the last, Σ sqrt(pₙ₋₁ − c) is finite with a finite gradient at c = 0 and has an
+     * infinite gradient at c = 2 (sqrt(0) in the second element).
+     */
+    @Test
+    void theLossAndTheNamedArrayAreTheSameWhicheverWayTheGuardReads() {
+        // a step reads 1 + 2n numbers (the loss, n gradient sums, n parameter norms)
+        for (int n : new int[] {1, 2, FiniteGuard.READ_ONE_BY_ONE / 2 + 1, FiniteGuard.READ_ONE_BY_ONE}) {
+            for (int length : new int[] {2, (int) FiniteGuard.READ_WHOLE + 1}) {
+                String what = "n = " + n + ", length = " + length;
+                double[] reported = new double[1];
+                try (Engine engine = new Engine(manyArrays(n, length, 0), EngineConfig.builder().optIterations(1).build())) {
+                    engine.addListener(new EngineListener() {
+                        @Override
+                        public void onProblemStep(ProblemNode problem, int localStep, int globalStep, double loss,
+                                org.betty4j.runtime.problem.Cost cost) {
+                            reported[0] = loss;
+                        }
+                    });
+                    engine.run();
+                }
+                double expected = n * (3.0 + 3.0 * (length - 2)) + 1 + Math.sqrt(2) + (length - 2) * Math.sqrt(3);
+                assertEquals(expected, reported[0], 1e-12 * expected, what);
+                try (Engine engine = new Engine(manyArrays(n, length, 2), EngineConfig.builder().optIterations(1).build())) {
+                    NonFiniteValueException e = assertThrows(NonFiniteValueException.class, engine::run);
+                    assertEquals("the gradient of parameter 'p" + (n - 1) + "'", e.quantity(), what);
+                }
+            }
+        }
+    }
+
+    /** See {@link #theLossAndTheNamedArrayAreTheSameWhicheverWayTheGuardReads}. */
+    private static Program manyArrays(int n, int length, double c) {
+        NDArray[] p = new NDArray[n];
+        Trainable t = new Trainable() {
+            private Optimizer optimizer;
+
+            @Override
+            public void setUp(ProblemContext context) {
+                double[] values = new double[length];
+                java.util.Arrays.fill(values, 3);
+                values[0] = 1 + c;
+                values[1] = 2;
+                for (int i = 0; i < n; i++) {
+                    p[i] = context.manager().create(values);
+                    p[i].setRequiresGradient(true);
+                }
+                optimizer = Sgd.builder().setLearningRate(1e-30f).build();
+            }
+
+            @Override
+            public ParameterList parameters() {
+                ParameterList list = new ParameterList();
+                for (int i = 0; i < n; i++) {
+                    list.addAll(ParameterLists.of("p" + i, p[i]));
+                }
+                return list;
+            }
+
+            @Override
+            public Optimizer optimizer() {
+                return optimizer;
+            }
+
+            @Override
+            public BatchSource data() {
+                return new ToyProblem.EmptyBatches();
+            }
+        };
+        return Program.builder("many").problem(ProblemNode.builder("Many", 1, t).costFunction((Batch batch) -> {
+            NDArray cost = p[0].sum();
+            for (int i = 1; i < n; i++) {
+                cost = cost.add(p[i].sum());
+            }
+            return org.betty4j.runtime.problem.Cost.of(cost.add(p[n - 1].sub(c).sqrt().sum()));
+        }).build()).build();
+    }
 }
