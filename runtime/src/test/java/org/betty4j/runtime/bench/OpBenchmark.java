@@ -10,6 +10,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import org.betty4j.runtime.autograd.Autograd;
 import org.betty4j.runtime.autograd.ClosedArrayBuffers;
 import org.betty4j.runtime.autograd.GradMode;
@@ -31,6 +32,12 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.CommandLineOptionException;
+import org.openjdk.jmh.runner.options.CommandLineOptions;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 /**
  * JMH micro-benchmarks of single operations the engine issues every step, average time per call
@@ -62,11 +69,13 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <pre>
  * mvn -B -q -o -pl runtime -am test-compile &amp;&amp; cd runtime &amp;&amp; OMP_NUM_THREADS=1 mvn -B -q -o exec:exec \
- *   -Dexec.executable=java -Dexec.classpathScope=test -Dexec.args="-cp %classpath org.openjdk.jmh.Main OpBenchmark"
+ *   -Dexec.executable=java -Dexec.classpathScope=test -Dexec.args="-cp %classpath org.betty4j.runtime.bench.OpBenchmark"
  * </pre>
  *
- * JMH's options after the class name override the annotations' settings, e.g.
- * {@code -p cost=hpo} or {@code -wi 1 -i 2} for a short run.
+ * {@link #main} adds the JVM's CPU time per call ({@link ProcessCpuProfiler}, rows ending in
+ * {@code :cpu}) beside JMH's wall time. JMH's options after the class name select benchmarks and
+ * override the annotations' settings, e.g. {@code OpBenchmark.scriptGrad -p cost=hpo} or
+ * {@code -wi 1 -i 2} for a short run.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -76,6 +85,19 @@ import org.openjdk.jmh.annotations.Warmup;
     "-Dai.djl.pytorch.num_interop_threads=1", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"})
 @Threads(1)
 public class OpBenchmark {
+
+    /**
+     * Runs the benchmarks of this class (or those JMH's arguments select) with JMH's options
+     * from {@code args}, and the JVM's CPU time per call beside the wall time.
+     */
+    public static void main(String[] args) throws CommandLineOptionException, RunnerException {
+        CommandLineOptions command = new CommandLineOptions(args);
+        ChainedOptionsBuilder options = new OptionsBuilder().parent(command).addProfiler(ProcessCpuProfiler.class);
+        if (command.getIncludes().isEmpty()) {
+            options.include(Pattern.quote(OpBenchmark.class.getName()) + "\\.");
+        }
+        new Runner(options.build()).run();
+    }
 
     /**
      * A base manager with a fixed seed, and the per-call scope over the arrays it holds (collected
