@@ -63,9 +63,10 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  *       recording off, as the engine steps ({@code optimizerStep}): SGD with momentum 0.9, Adam.</li>
  * </ul>
  *
- * <p>Not a test (surefire never runs it). The forked JVM runs DJL offline with one intra-op and
- * one inter-op thread; the OpenMP pool's size comes from the environment, hence
- * {@code OMP_NUM_THREADS=1} on the command (runtime/AUTOGRAD.md, "What a gradient call costs"):
+ * <p>Not a test: the build only runs each benchmark once, without JMH ({@code OpBenchmarkTest}).
+ * The forked JVM runs DJL offline with one intra-op and one inter-op thread; the OpenMP pool's
+ * size comes from the environment, hence {@code OMP_NUM_THREADS=1} on the command
+ * (runtime/AUTOGRAD.md, "What a gradient call costs"):
  *
  * <pre>
  * mvn -B -q -o -pl runtime -am test-compile &amp;&amp; cd runtime &amp;&amp; OMP_NUM_THREADS=1 mvn -B -q -o exec:exec \
