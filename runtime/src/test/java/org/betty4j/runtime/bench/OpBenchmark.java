@@ -8,198 +8,337 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.Locale;
-import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import org.betty4j.runtime.autograd.Autograd;
 import org.betty4j.runtime.autograd.ClosedArrayBuffers;
 import org.betty4j.runtime.autograd.GradMode;
 import org.betty4j.runtime.autograd.GradientPaths;
+import org.betty4j.runtime.optim.Adam;
+import org.betty4j.runtime.optim.Optimizer;
+import org.betty4j.runtime.optim.Sgd;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.CommandLineOptionException;
+import org.openjdk.jmh.runner.options.CommandLineOptions;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 /**
- * Per-call cost of single operations the engine issues every step, in microseconds (median of
- * interleaved rounds, warm-up excluded, one thread; wall time and the calling thread's CPU time,
- * which other load on the machine disturbs less): a first-order gradient of three costs (a tiny
- * {@code (p·p).sum()}, p ∈ R^20; the logistic-regression HPO inner cost, 500×20, whose graph also
- * reaches a second problem's λ; an MLP 784-256-10 cross-entropy, batch 100), each as the forward
- * alone and the forward plus the gradient through DJL's backward (result copied out of
- * {@code .grad}, then {@code .grad} zeroed), through the named-list call of the same operation
- * ({@code IValueUtils.forward}), through {@link Autograd#grad} as the engine calls it (backward
- * for leaves), through the TorchScript facade's {@code grad_of_scalars}, through
- * {@link Autograd#vjp} with an explicit seed, and with TorchScript's graph executor optimization
- * off; and the non-finite check of the MLP's gradients, element-wise (isInfinite, isNaN,
- * logicalOr, any per array) against the fused form (one sum per array, stacked, read once).
- * Arguments: rounds (default 30), then optionally a text the operations' names must contain.
- * Not a test: run it with
+ * JMH micro-benchmarks of single operations the engine issues every step, average time per call
+ * in microseconds, one thread. Each call runs as the engine runs a step: in its own sub-manager
+ * that retains closed arrays' buffers ({@link ClosedArrayBuffers}), with the state's arrays
+ * temporarily attached to it, so everything the call creates is freed when it returns.
+ *
+ * <ul>
+ *   <li>First-order gradient of three costs ({@code cost}): a tiny {@code (p·p).sum()},
+ *       p ∈ R^20; the logistic-regression HPO inner cost, 500×20, whose graph also reaches a
+ *       second problem's λ; an MLP 784-256-10 cross-entropy, batch 100. Each as the forward alone
+ *       ({@code forwardOnly}) and the forward plus the gradient through DJL's backward, result
+ *       copied out of {@code .grad}, then {@code .grad} zeroed ({@code djlBackward}); the
+ *       named-list call of the same operation, {@code IValueUtils.forward} ({@code namedFacade});
+ *       {@link Autograd#grad} as the engine calls it, backward for leaves ({@code autogradGrad});
+ *       the TorchScript facade's {@code grad_of_scalars} ({@code scriptGrad}); {@link Autograd#vjp}
+ *       with an explicit seed of ones ({@code scriptVjp}); and the facade's {@code grad} with
+ *       TorchScript's graph executor optimization off ({@code scriptGradUnoptimized}).</li>
+ *   <li>The non-finite check of the MLP's four gradients: element-wise, isInfinite, isNaN,
+ *       logicalOr and any per array ({@code finiteCheckElementwise}), against the fused form, one
+ *       sum per array, stacked, read once ({@code finiteCheckFused}).</li>
+ *   <li>One optimizer update in place of the MLP's parameters from fixed gradients, gradient
+ *       recording off, as the engine steps ({@code optimizerStep}): SGD with momentum 0.9, Adam.</li>
+ * </ul>
+ *
+ * <p>Not a test: the build only runs each benchmark once, without JMH ({@code OpBenchmarkTest}).
+ * The forked JVM runs DJL offline with one intra-op and one inter-op thread; the OpenMP pool's
+ * size comes from the environment, hence {@code OMP_NUM_THREADS=1} on the command
+ * (runtime/AUTOGRAD.md, "What a gradient call costs"):
  *
  * <pre>
- * mvn -B -q -o -pl runtime -am test-compile &amp;&amp; cd runtime &amp;&amp; mvn -B -q -o exec:exec -Dexec.executable=java \
- *   -Dexec.classpathScope=test -Dexec.args="-Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 \
- *   -Dai.djl.pytorch.num_interop_threads=1 -cp %classpath org.betty4j.runtime.bench.OpBenchmark 100"
+ * mvn -B -q -o -pl runtime -am test-compile &amp;&amp; cd runtime &amp;&amp; OMP_NUM_THREADS=1 mvn -B -q -o exec:exec \
+ *   -Dexec.executable=java -Dexec.classpathScope=test -Dexec.args="-cp %classpath org.betty4j.runtime.bench.OpBenchmark"
  * </pre>
+ *
+ * {@link #main} adds the JVM's CPU time per call ({@link ProcessCpuProfiler}, rows ending in
+ * {@code :cpu}) beside JMH's wall time. JMH's options after the class name select benchmarks and
+ * override the annotations' settings, e.g. {@code OpBenchmark.scriptGrad -p cost=hpo} or
+ * {@code -wi 1 -i 2} for a short run.
  */
-public final class OpBenchmark {
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=1",
+    "-Dai.djl.pytorch.num_interop_threads=1", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"})
+@Threads(1)
+public class OpBenchmark {
 
-    private OpBenchmark() {}
+    /**
+     * Runs the benchmarks of this class (or those JMH's arguments select) with JMH's options
+     * from {@code args}, and the JVM's CPU time per call beside the wall time.
+     */
+    public static void main(String[] args) throws CommandLineOptionException, RunnerException {
+        CommandLineOptions command = new CommandLineOptions(args);
+        ChainedOptionsBuilder options = new OptionsBuilder().parent(command).addProfiler(ProcessCpuProfiler.class);
+        if (command.getIncludes().isEmpty()) {
+            options.include(Pattern.quote(OpBenchmark.class.getName()) + "\\.");
+        }
+        new Runner(options.build()).run();
+    }
 
-    public static void main(String[] args) {
-        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
-        try (NDManager base = NDManager.newBaseManager()) {
+    /**
+     * A base manager with a fixed seed, and the per-call scope over the arrays it holds (collected
+     * per call, as the engine's step scope does: an optimizer replaces its state arrays every update).
+     */
+    abstract static class Managed {
+        NDManager base;
+
+        void open() {
+            if (!"1".equals(System.getenv("OMP_NUM_THREADS"))) {
+                System.err.println("OpBenchmark: OMP_NUM_THREADS is not 1; libtorch's OpenMP pool may spin "
+                        + "threads beside the one measured");
+            }
+            base = NDManager.newBaseManager();
             base.getEngine().setRandomSeed(1);
-            NDArray p = base.randomNormal(new Shape(20));
-            p.setRequiresGradient(true);
+        }
+
+        /** A call's scope, as the engine's step scope: a sub-manager the held arrays are attached to. */
+        NDManager scope() {
+            NDManager step = ClosedArrayBuffers.retaining(base.newSubManager());
+            step.tempAttachAll(base.getManagedArrays().toArray(new NDArray[0]));
+            return step;
+        }
+
+        @TearDown(Level.Trial)
+        public void close() {
+            base.close();
+        }
+    }
+
+    /** The MLP 784-256-10's parameters, requiring gradients, and a batch of 100. */
+    static final class Mlp {
+        final NDList params;
+        final NDArray x;
+        final NDArray labels;
+
+        Mlp(NDManager base) {
             NDArray w1 = base.randomNormal(0, 0.05f, new Shape(784, 256), DataType.FLOAT32);
             NDArray b1 = base.zeros(new Shape(256));
             NDArray w2 = base.randomNormal(0, 0.05f, new Shape(256, 10), DataType.FLOAT32);
             NDArray b2 = base.zeros(new Shape(10));
-            NDList mlp = new NDList(w1, b1, w2, b2);
-            mlp.forEach(a -> a.setRequiresGradient(true));
-            NDArray x = base.randomUniform(0, 1, new Shape(100, 784));
-            NDArray labels = base.randomInteger(0, 10, new Shape(100), DataType.INT64);
+            params = new NDList(w1, b1, w2, b2);
+            params.forEach(a -> a.setRequiresGradient(true));
+            x = base.randomUniform(0, 1, new Shape(100, 784));
+            labels = base.randomInteger(0, 10, new Shape(100), DataType.INT64);
+        }
+
+        NDArray loss() {
+            NDArray hidden = x.matMul(params.get(0)).add(params.get(1)).maximum(0);
+            NDArray logits = hidden.matMul(params.get(2)).add(params.get(3));
+            return logits.logSoftmax(1).mul(labels.oneHot(10)).sum(new int[] {1}).neg().mean();
+        }
+
+        /** Gradients of the loss, copied into {@code into} (outside any call's scope). */
+        NDList gradients(NDManager into) {
             NDList grads = new NDList();
-            try (NDManager m = base.newSubManager(); GradientCollector gc = base.getEngine().newGradientCollector()) {
-                for (NDArray g : Autograd.get().grad(mlpLoss(mlp, x, labels), mlp, false)) {
+            try (NDManager m = ClosedArrayBuffers.retaining(into.newSubManager());
+                    GradientCollector gc = into.getEngine().newGradientCollector()) {
+                m.tempAttachAll(x, labels);
+                m.tempAttachAll(params.toArray(new NDArray[0]));
+                NDArray loss = loss();
+                for (NDArray g : Autograd.get().grad(loss, params, false)) {
                     NDArray copy = g.duplicate();
-                    copy.attach(base);
+                    copy.attach(into);
                     grads.add(copy);
                 }
             }
+            return grads;
+        }
+    }
 
-            NDArray hx = base.randomNormal(new Shape(500, 20));
-            NDArray hy = base.randomInteger(0, 2, new Shape(500), DataType.INT32).toType(DataType.FLOAT32, false);
-            NDArray hw = base.randomNormal(0, 0.1f, new Shape(20), DataType.FLOAT32);
-            NDArray lambda = base.randomUniform(0, 1, new Shape(20));
-            hw.setRequiresGradient(true);
-            lambda.setRequiresGradient(true);
+    /** One of the three costs, its inputs, and every leaf its graph reaches. */
+    @State(Scope.Thread)
+    public static class Cost extends Managed {
+        @Param({"tiny", "hpo", "mlp"})
+        public String cost;
 
-            Map<String, Runnable> ops = new LinkedHashMap<>();
-            Map<String, Supplier<NDArray>> problems = new LinkedHashMap<>();
-            Map<String, NDList> inputs = new LinkedHashMap<>();
-            Map<String, NDList> leaves = new LinkedHashMap<>();
-            problems.put("tiny (p·p).sum(), p in R^20", () -> p.mul(p).sum());
-            inputs.put("tiny (p·p).sum(), p in R^20", new NDList(p));
-            leaves.put("tiny (p·p).sum(), p in R^20", new NDList(p));
-            problems.put("HPO inner cost (BCE 500x20 + λ-weighted decay), d/dw", () -> hpoInnerCost(hx, hy, hw, lambda));
-            inputs.put("HPO inner cost (BCE 500x20 + λ-weighted decay), d/dw", new NDList(hw));
-            leaves.put("HPO inner cost (BCE 500x20 + λ-weighted decay), d/dw", new NDList(hw, lambda));
-            problems.put("MLP 784-256-10 cross-entropy, batch 100", () -> mlpLoss(mlp, x, labels));
-            inputs.put("MLP 784-256-10 cross-entropy, batch 100", mlp);
-            leaves.put("MLP 784-256-10 cross-entropy, batch 100", mlp);
-            for (String problem : problems.keySet()) {
-                Supplier<NDArray> cost = problems.get(problem);
-                NDList in = inputs.get(problem);
-                NDList all = leaves.get(problem);
-                ops.put(problem + ": forward only", cost::get);
-                ops.put(problem + ": forward + DJL backward (.grad copied out, then zeroed)",
-                        () -> GradientPaths.djlBackward(cost.get(), in, all, true));
-                ops.put(problem + ": forward + facade, names and tensors for lists, flag and seed (IValueUtils.forward)",
-                        () -> GradientPaths.namedFacade(cost.get(), in));
-                ops.put(problem + ": forward + Autograd.grad() as the engine calls it (backward into zeroed .grad, copied out)",
-                        () -> Autograd.get().grad(cost.get(), in, false));
-                ops.put(problem + ": forward + facade grad() (direct method call, cached flags, seed by libtorch)",
-                        () -> GradientPaths.scriptGrad(cost.get(), in));
-                ops.put(problem + ": forward + facade vjp() with a seed of ones (direct method call)", () -> {
-                    NDArray loss = cost.get();
-                    Autograd.get().vjp(new NDList(loss), in, new NDList(loss.onesLike()), false);
-                });
-                ops.put(problem + ": forward + facade grad(), TorchScript graph executor optimization off", () -> {
-                    JniUtils.setGraphExecutorOptimize(false);
-                    try {
-                        GradientPaths.scriptGrad(cost.get(), in);
-                    } finally {
-                        JniUtils.setGraphExecutorOptimize(true);
-                    }
-                });
-            }
-            ops.put("finite check of the MLP's 4 gradients: isInfinite+isNaN+logicalOr+any per array", () -> {
-                for (NDArray g : grads) {
-                    try (NDArray bad = g.isInfinite().logicalOr(g.isNaN()).any()) {
-                        if (bad.getBoolean()) {
-                            throw new IllegalStateException();
-                        }
-                    }
+        Supplier<NDArray> forward;
+        NDList inputs;
+        NDList leaves;
+
+        @Setup(Level.Trial)
+        public void create() {
+            open();
+            switch (cost) {
+                case "tiny" -> {
+                    NDArray p = base.randomNormal(new Shape(20));
+                    p.setRequiresGradient(true);
+                    forward = () -> p.mul(p).sum();
+                    inputs = new NDList(p);
+                    leaves = new NDList(p);
                 }
-            });
-            ops.put("finite check of the MLP's 4 gradients: fused (sum per array, stack, one read)", () -> {
-                NDList sums = new NDList();
-                for (NDArray g : grads) {
-                    sums.add(g.sum());
+                case "hpo" -> {
+                    NDArray x = base.randomNormal(new Shape(500, 20));
+                    NDArray y = base.randomInteger(0, 2, new Shape(500), DataType.INT32).toType(DataType.FLOAT32, false);
+                    NDArray w = base.randomNormal(0, 0.1f, new Shape(20), DataType.FLOAT32);
+                    NDArray lambda = base.randomUniform(0, 1, new Shape(20));
+                    w.setRequiresGradient(true);
+                    lambda.setRequiresGradient(true);
+                    forward = () -> hpoInnerCost(x, y, w, lambda);
+                    inputs = new NDList(w);
+                    leaves = new NDList(w, lambda);
                 }
-                try (NDArray stacked = NDArrays.stack(sums)) {
-                    for (float f : stacked.toFloatArray()) {
-                        if (!Float.isFinite(f)) {
-                            throw new IllegalStateException();
-                        }
-                    }
+                case "mlp" -> {
+                    Mlp mlp = new Mlp(base);
+                    forward = mlp::loss;
+                    inputs = mlp.params;
+                    leaves = mlp.params;
                 }
-            });
-            if (args.length > 1) {
-                // only the operations whose name contains the given text
-                ops.keySet().removeIf(name -> !name.contains(args[1]));
-            }
-            String[] names = ops.keySet().toArray(new String[0]);
-            double[][] us = new double[names.length][rounds];
-            double[][] cpuUs = new double[names.length][rounds];
-            int perRound = 20;
-            for (int r = -3; r < rounds; r++) {
-                for (int i = 0; i < names.length; i++) {
-                    Runnable op = ops.get(names[i]);
-                    long start = System.nanoTime();
-                    long cpuStart = threadCpuNanos();
-                    for (int k = 0; k < perRound; k++) {
-                        try (NDManager step = ClosedArrayBuffers.retaining(base.newSubManager())) {
-                            step.tempAttachAll(base.getManagedArrays().toArray(new NDArray[0]));
-                            try (GradMode on = GradMode.enabled()) {
-                                op.run();
-                            }
-                        }
-                    }
-                    if (r >= 0) {
-                        us[i][r] = (System.nanoTime() - start) / 1e3 / perRound;
-                        cpuUs[i][r] = (threadCpuNanos() - cpuStart) / 1e3 / perRound;
-                    }
-                }
-            }
-            System.out.printf(Locale.ROOT, "| operation (%d rounds of %d calls, each call in its own sub-manager) | median µs "
-                    + "per call | median thread CPU µs per call |%n|---|---|---|%n", rounds, perRound);
-            for (int i = 0; i < names.length; i++) {
-                Arrays.sort(us[i]);
-                Arrays.sort(cpuUs[i]);
-                System.out.printf(Locale.ROOT, "| %s | %.1f | %.1f |%n", names[i], us[i][rounds / 2], cpuUs[i][rounds / 2]);
+                default -> throw new IllegalArgumentException("cost: tiny, hpo or mlp, got " + cost);
             }
         }
     }
 
-    private static final Object THREADS;
-    private static final java.lang.reflect.Method CPU_TIME;
+    /** The MLP's gradients, for the finite checks. */
+    @State(Scope.Thread)
+    public static class Gradients extends Managed {
+        NDList grads;
 
-    static {
-        // java.management by reflection: the tests compile into the runtime module, which does not read it
-        Object threads = null;
-        java.lang.reflect.Method cpuTime = null;
-        try {
-            Class<?> factory = Class.forName("java.lang.management.ManagementFactory");
-            threads = factory.getMethod("getThreadMXBean").invoke(null);
-            cpuTime = Class.forName("java.lang.management.ThreadMXBean").getMethod("getCurrentThreadCpuTime");
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            // wall time only
+        @Setup(Level.Trial)
+        public void create() {
+            open();
+            grads = new Mlp(base).gradients(base);
         }
-        THREADS = threads;
-        CPU_TIME = cpuTime;
     }
 
-    /**
-     * CPU time of the calling thread (libtorch runs single-threaded ops and the CPU autograd
-     * engine in the calling thread): robust against other load on the machine, unlike wall
-     * time. -1 where unavailable.
-     */
-    private static long threadCpuNanos() {
-        try {
-            return CPU_TIME == null ? -1 : (long) CPU_TIME.invoke(THREADS);
-        } catch (ReflectiveOperationException e) {
-            return -1;
+    /** The MLP's parameters, fixed gradients, an optimizer and its state's manager. */
+    @State(Scope.Thread)
+    public static class Update extends Managed {
+        @Param({"sgd", "adam"})
+        public String optimizer;
+
+        NDList params;
+        NDList grads;
+        Optimizer rule;
+        NDManager state;
+
+        @Setup(Level.Trial)
+        public void create() {
+            open();
+            Mlp mlp = new Mlp(base);
+            params = mlp.params;
+            grads = mlp.gradients(base);
+            state = base.newSubManager();
+            rule = switch (optimizer) {
+                case "sgd" -> Sgd.builder().setLearningRate(0.01f).optMomentum(0.9f).build();
+                case "adam" -> Adam.builder().optLearningRate(0.001f).build();
+                default -> throw new IllegalArgumentException("optimizer: sgd or adam, got " + optimizer);
+            };
+        }
+    }
+
+    @Benchmark
+    public NDArray forwardOnly(Cost c) {
+        try (NDManager scope = c.scope(); GradMode on = GradMode.enabled()) {
+            return c.forward.get();
+        }
+    }
+
+    @Benchmark
+    public NDList djlBackward(Cost c) {
+        try (NDManager scope = c.scope(); GradMode on = GradMode.enabled()) {
+            return GradientPaths.djlBackward(c.forward.get(), c.inputs, c.leaves, true);
+        }
+    }
+
+    @Benchmark
+    public NDList namedFacade(Cost c) {
+        try (NDManager scope = c.scope(); GradMode on = GradMode.enabled()) {
+            return GradientPaths.namedFacade(c.forward.get(), c.inputs);
+        }
+    }
+
+    @Benchmark
+    public NDList autogradGrad(Cost c) {
+        try (NDManager scope = c.scope(); GradMode on = GradMode.enabled()) {
+            return Autograd.get().grad(c.forward.get(), c.inputs, false);
+        }
+    }
+
+    @Benchmark
+    public NDList scriptGrad(Cost c) {
+        try (NDManager scope = c.scope(); GradMode on = GradMode.enabled()) {
+            return GradientPaths.scriptGrad(c.forward.get(), c.inputs);
+        }
+    }
+
+    @Benchmark
+    public NDList scriptVjp(Cost c) {
+        try (NDManager scope = c.scope(); GradMode on = GradMode.enabled()) {
+            NDArray loss = c.forward.get();
+            return Autograd.get().vjp(new NDList(loss), c.inputs, new NDList(loss.onesLike()), false);
+        }
+    }
+
+    @Benchmark
+    public NDList scriptGradUnoptimized(Cost c) {
+        try (NDManager scope = c.scope(); GradMode on = GradMode.enabled()) {
+            JniUtils.setGraphExecutorOptimize(false);
+            try {
+                return GradientPaths.scriptGrad(c.forward.get(), c.inputs);
+            } finally {
+                JniUtils.setGraphExecutorOptimize(true);
+            }
+        }
+    }
+
+    @Benchmark
+    public boolean finiteCheckElementwise(Gradients g) {
+        try (NDManager scope = g.scope()) {
+            for (NDArray grad : g.grads) {
+                if (grad.isInfinite().logicalOr(grad.isNaN()).any().getBoolean()) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    @Benchmark
+    public boolean finiteCheckFused(Gradients g) {
+        try (NDManager scope = g.scope()) {
+            NDList sums = new NDList(g.grads.size());
+            for (NDArray grad : g.grads) {
+                sums.add(grad.sum());
+            }
+            for (float f : NDArrays.stack(sums).toFloatArray()) {
+                if (!Float.isFinite(f)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    @Benchmark
+    public NDList optimizerStep(Update u) {
+        try (NDManager scope = u.scope(); GradMode off = GradMode.disabled()) {
+            u.rule.step(u.params, u.grads, u.state);
+            return u.params;
         }
     }
 
@@ -208,11 +347,5 @@ public final class OpBenchmark {
         NDArray softplusTail = logits.abs().neg().exp().add(1).log();
         NDArray fit = logits.maximum(0).sub(logits.mul(y)).add(softplusTail).mean();
         return fit.add(w.square().mul(lambda).sum().mul(0.5f));
-    }
-
-    private static NDArray mlpLoss(NDList mlp, NDArray x, NDArray labels) {
-        NDArray hidden = x.matMul(mlp.get(0)).add(mlp.get(1)).maximum(0);
-        NDArray logits = hidden.matMul(mlp.get(2)).add(mlp.get(3));
-        return logits.logSoftmax(1).mul(labels.oneHot(10)).sum(new int[] {1}).neg().mean();
     }
 }
