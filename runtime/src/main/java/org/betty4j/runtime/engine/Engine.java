@@ -600,22 +600,9 @@ public final class Engine implements AutoCloseable {
         return true;
     }
 
-    /**
-     * A one-element array's value, whatever its floating type. Single and double precision are
-     * read as they are (a copy of their bytes; widening a float is exact); half precision cannot
-     * be read directly, so it is converted first.
-     */
+    /** A one-element array's value, whatever its floating type. */
     private static double scalar(NDArray a) {
-        switch (a.getDataType()) {
-            case FLOAT32:
-                return a.toFloatArray()[0];
-            case FLOAT64:
-                return a.toDoubleArray()[0];
-            default:
-                try (NDArray wide = a.toType(ai.djl.ndarray.types.DataType.FLOAT64, true)) {
-                    return wide.getDouble();
-                }
-        }
+        return FiniteGuard.read(a)[0];
     }
 
     private static void withoutRecording(Runnable r) {

@@ -229,7 +229,12 @@ final class FiniteGuard {
         return a.getDataType() == DataType.FLOAT16 || a.getDataType() == DataType.BFLOAT16;
     }
 
-    private static double[] read(NDArray a) {
+    /**
+     * The values of a floating array on the host. Single and double precision are read as they are
+     * (a copy of their bytes; widening a float is exact); half precision cannot be read directly,
+     * so it is converted first.
+     */
+    static double[] read(NDArray a) {
         switch (a.getDataType()) {
             case FLOAT64:
                 return a.toDoubleArray();
